@@ -1,0 +1,53 @@
+# GridCare: `make demo` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := .venv/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install demo serve test test-sqlite test-postgres lint format browser messages clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+	npm ci --no-audit --no-fund --loglevel=error
+	./scripts/ensure-system-packages gettext
+	$(MAKE) --no-print-directory messages
+
+messages:
+	cd src/gridcare && ../../$(BIN)/gridcare compilemessages --verbosity 0
+
+demo: install
+	$(BIN)/gridcare demo
+
+browser:
+	./scripts/ensure-system-packages chromium
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+test: install browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(MAKE) --no-print-directory test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/pytest
+
+test-postgres:
+	GRIDCARE_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+clean:
+	rm -rf var test-artifacts .pytest_cache .mypy_cache .ruff_cache

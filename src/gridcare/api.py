@@ -1,0 +1,21 @@
+"""The JSON API at /api/v1: wiring only; each app owns its router."""
+
+from ninja import NinjaAPI
+
+from gridcare.core.api import router as auth_router
+from gridcare.core.api_support import install_error_handlers
+from gridcare.customers.api import accounts_router, customers_router
+
+api = NinjaAPI(
+    title="GridCare API",
+    version="1",
+    description="GridCare: customer service platform for power utilities. "
+    "Authenticate with the session cookie (UI) or `Authorization: Bearer <token>`.",
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/auth", auth_router)
+api.add_router("/customers", customers_router)
+api.add_router("/accounts", accounts_router)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from gridcare.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("search/", views.search_view, name="search"),
+    path("customers/<int:customer_id>/", views.customer_360_view, name="customer"),
+    path("customers/<int:customer_id>/reveal/", views.reveal_view, name="reveal"),
+]

@@ -1,0 +1,88 @@
+"""Staff console pages: login, global search, customer 360. Thin over selectors/services."""
+
+from __future__ import annotations
+
+from django.contrib.auth import logout
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from gridcare.core.errors import DomainError
+from gridcare.core.models import User
+from gridcare.core.privacy import mask_id_number, mask_mobile, mask_name
+from gridcare.core.roles import REVEAL_PII, VIEW_CUSTOMER
+from gridcare.core.services import pii_reveal, user_roles
+from gridcare.core.web import login_page, page_not_found, staff_required
+from gridcare.customers import selectors
+
+REVEAL_MASKERS = {"name": mask_name, "mobile": mask_mobile, "id_number": mask_id_number}
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    return login_page(
+        request,
+        template="console/login.html",
+        customer=False,
+        success_url=reverse("console:dashboard"),
+    )
+
+
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+    return redirect("console:login")
+
+
+@staff_required()
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    context = {
+        "roles": user_roles(request.user),
+        "can_search": request.user.has_perm(VIEW_CUSTOMER),
+    }
+    return render(request, "console/dashboard.html", context)
+
+
+@staff_required(VIEW_CUSTOMER)
+def search_view(request: HttpRequest) -> HttpResponse:
+    """Global search by 户号 / mobile / ID number / name; results masked. htmx gets the table."""
+    assert isinstance(request.user, User)
+    query = request.GET.get("q", "").strip()
+    results = selectors.customer_search(user=request.user, query=query) if query else None
+    page = Paginator(results, 20).get_page(request.GET.get("page")) if results is not None else None
+    context = {"q": query, "page": page}
+    template = "console/partials/search_results.html" if request.htmx else "console/search.html"
+    return render(request, template, context)
+
+
+@staff_required(VIEW_CUSTOMER)
+def customer_360_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    assert isinstance(request.user, User)
+    try:
+        view = selectors.customer_360(user=request.user, customer_id=customer_id)
+    except DomainError:
+        return page_not_found(request)
+    context = {"view": view, "can_reveal": request.user.has_perm(REVEAL_PII)}
+    return render(request, "console/customer_360.html", context)
+
+
+@staff_required(REVEAL_PII)
+def reveal_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx POST: swap one masked value for the real one, leaving an audit entry."""
+    assert isinstance(request.user, User)
+    field = request.POST.get("field", "")
+    if request.method != "POST" or field not in REVEAL_MASKERS:
+        return HttpResponse(status=400)
+    try:
+        customer = selectors.customer_get_for_user(user=request.user, customer_id=customer_id)
+    except DomainError:
+        return page_not_found(request)
+    value = pii_reveal(
+        actor=request.user,
+        obj=customer,
+        field=field,
+        value=str(getattr(customer, field)),
+        ip=request.META.get("REMOTE_ADDR"),
+    )
+    return render(request, "console/partials/revealed.html", {"value": value})

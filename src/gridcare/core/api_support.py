@@ -1,0 +1,114 @@
+"""What every router shares: authentication (session or bearer token), the acting user,
+permission checks, and the mapping of errors to JSON `{code, message}` bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from gridcare.core.errors import DomainError, PermissionDeniedError
+from gridcare.core.models import User
+from gridcare.core.services import api_token_authenticate
+
+FIELD_NAMES_ZH = {
+    "username": "登录名",
+    "password": "密码",
+    "account_number": "户号",
+    "code": "验证码",
+    "mobile": "手机号",
+    "id_number": "身份证号",
+    "name": "名称",
+    "q": "查询条件",
+    "page": "页码",
+}
+
+
+class SessionAuth(APIKeyCookie):
+    """Django session cookie; unsafe methods also need the CSRF token, as in the UI."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if isinstance(user, User) and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer gc_…` for integrations (tokens from POST /auth/tokens)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = api_token_authenticate(plaintext=token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+AUTH = [SessionAuth(), BearerTokenAuth()]
+
+
+def acting_user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def require_staff_perm(user: User, perm: str) -> None:
+    """Staff endpoints answer 403 to customers and to staff without the permission."""
+    if user.is_customer or not user.has_perm(perm):
+        raise PermissionDeniedError("core.permission_denied", "您没有执行此操作的权限")
+
+
+def require_customer(user: User) -> None:
+    if not user.is_customer:
+        raise PermissionDeniedError("core.customer_only", "仅客户账号可执行此操作")
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path")]
+    field = loc[-1] if loc else None
+    if field and field in FIELD_NAMES_ZH:
+        return f"{FIELD_NAMES_ZH[field]}（{field}）不正确或缺失", field
+    if field:
+        return f"字段 {field} 不正确或缺失", field
+    return "请求格式不正确", None
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every error leaves the API as `{code, message}` with a fitting HTTP status."""
+
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, exc.to_dict(), status=exc.status)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        message, field = _validation_message(list(exc.errors))
+        body = {"code": "request.invalid", "message": message, "field": field, "errors": exc.errors}
+        return api.create_response(request, body, status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        body = {"code": "core.auth.required", "message": "请先登录或提供有效的访问令牌"}
+        return api.create_response(request, body, status=401)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(
+            request, {"code": "not_found", "message": "资源不存在"}, status=404
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        body = {"code": f"http.{exc.status_code}", "message": str(exc)}
+        return api.create_response(request, body, status=exc.status_code)

@@ -1,0 +1,55 @@
+"""Roles as Django groups, and the permissions each one holds.
+
+The table below is the single source; `sync_roles` makes the groups match it and runs after
+every migrate, so a fresh database and an upgraded one end up the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+from gridcare.core.choices import Role
+
+VIEW_CUSTOMER = "customers.view_customer"
+VIEW_ACCOUNT = "customers.view_account"
+CHANGE_CUSTOMER = "customers.change_customer"
+VIEW_GRID = "grid.view_meter"
+REVEAL_PII = "core.reveal_pii"
+VIEW_AUDIT = "core.view_auditlog"
+MANAGE_TOKENS = "core.add_apitoken"
+
+_STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.CUSTOMER: [],
+    Role.AGENT: [*_STAFF_READ],
+    Role.BUSINESS_HALL_CLERK: [*_STAFF_READ, CHANGE_CUSTOMER],
+    Role.DISPATCHER: [*_STAFF_READ],
+    Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID],
+    Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID],
+    Role.MANAGER: [*_STAFF_READ, REVEAL_PII, VIEW_AUDIT],
+    Role.ADMIN: [*_STAFF_READ, CHANGE_CUSTOMER, REVEAL_PII, VIEW_AUDIT, MANAGE_TOKENS],
+}
+
+
+def _permission(dotted: str) -> Permission:
+    app_label, codename = dotted.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def sync_roles() -> None:
+    """Create one group per role and set exactly the permissions listed for it."""
+    for role, dotted_perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=str(role))
+        group.permissions.set([_permission(perm) for perm in dotted_perms])
+
+
+def sync_roles_after_migrate(**kwargs: Any) -> None:
+    try:
+        sync_roles()
+    except Permission.DoesNotExist:
+        # An app later in INSTALLED_APPS has not had its permissions created yet in this
+        # migrate run; its own post_migrate signal calls us again once they exist.
+        return

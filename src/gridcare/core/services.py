@@ -1,0 +1,161 @@
+"""Core use cases: org units, users and roles, API tokens, revealing personal data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.contrib.auth.models import Group
+from django.db import models, transaction
+from django.utils import timezone
+
+from gridcare.core.audit import audit_record
+from gridcare.core.choices import ORG_UNIT_CHILD_KIND, OrgUnitKind, Role, UserKind
+from gridcare.core.errors import DomainError, NotFound, PermissionDeniedError
+from gridcare.core.models import ApiToken, OrgUnit, User
+from gridcare.core.validators import normalize_mobile
+
+TOKEN_PREFIX = "gc_"
+
+
+@transaction.atomic
+def org_unit_create(
+    *, actor: User | None, code: str, name: str, kind: str, parent: OrgUnit | None = None
+) -> OrgUnit:
+    """Add a unit under `parent`; a bureau is a root or under a bureau, a station under a
+    bureau, a team under a station (供电局 → 供电所 → 班组)."""
+    if parent is None and kind != OrgUnitKind.BUREAU:
+        raise DomainError(
+            "core.org_unit.needs_parent", "只有供电局可以作为顶层机构", field="parent"
+        )
+    if parent is not None and kind not in ORG_UNIT_CHILD_KIND[OrgUnitKind(parent.kind)]:
+        raise DomainError("core.org_unit.bad_parent", "上级机构类型不允许该下级", field="parent")
+    unit = OrgUnit(code=code, name=name, kind=kind, parent=parent)
+    unit.full_clean(exclude=["path"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    audit_record(actor=actor, action="core.org_unit.create", obj=unit)
+    return unit
+
+
+def _assign_role(user: User, role: str) -> None:
+    group, _ = Group.objects.get_or_create(name=str(role))
+    user.groups.add(group)
+
+
+@transaction.atomic
+def staff_user_create(
+    *,
+    actor: User | None,
+    username: str,
+    display_name: str,
+    role: str,
+    org_unit: OrgUnit,
+    password: str | None,
+    mobile: str = "",
+) -> User:
+    """A staff login with one role, belonging to one org unit (whose subtree is its scope)."""
+    if role == Role.CUSTOMER:
+        raise DomainError("core.user.bad_role", "员工账号不能使用客户角色", field="role")
+    if User.objects.filter(username=username).exists():
+        raise DomainError("core.user.username_taken", "该登录名已被使用", field="username")
+    user = User(
+        username=username,
+        display_name=display_name,
+        kind=UserKind.STAFF,
+        org_unit=org_unit,
+        mobile=normalize_mobile(mobile) if mobile else "",
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    _assign_role(user, role)
+    audit_record(actor=actor, action="core.user.create", obj=user, data={"role": str(role)})
+    return user
+
+
+@transaction.atomic
+def customer_user_register(*, mobile: str, password: str, display_name: str = "") -> User:
+    """A customer's portal login; the mobile number is the login name."""
+    mobile = normalize_mobile(mobile)
+    if User.objects.filter(username=mobile).exists():
+        raise DomainError("core.user.mobile_taken", "该手机号已注册", field="mobile")
+    user = User(username=mobile, mobile=mobile, display_name=display_name, kind=UserKind.CUSTOMER)
+    user.set_password(password)
+    user.save()
+    _assign_role(user, Role.CUSTOMER)
+    audit_record(actor=user, action="core.user.register", obj=user)
+    return user
+
+
+def user_roles(user: User) -> list[str]:
+    return sorted(user.groups.values_list("name", flat=True))
+
+
+# --- API tokens ---
+
+
+def _digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(
+    *, actor: User, user: User, name: str, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a bearer token; the plaintext is returned once and never stored."""
+    if actor != user and not actor.has_perm("core.add_apitoken"):
+        raise DomainError("core.api_token.forbidden", "无权为其他用户签发令牌")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=plaintext[:10],
+        digest=_digest(plaintext),
+        expires_at=expires_at,
+    )
+    audit_record(actor=actor, action="core.api_token.issue", obj=token, data={"for": user.username})
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=actor, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound("core.api_token.not_found", "令牌不存在或已撤销")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action="core.api_token.revoke", obj=token)
+    return token
+
+
+def api_token_authenticate(*, plaintext: str) -> User | None:
+    """The active user behind a bearer token, or None; records when it was last used."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=_digest(plaintext), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None or (token.expires_at is not None and token.expires_at <= now):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+# --- Personal data ---
+
+
+@transaction.atomic
+def pii_reveal(*, actor: User, obj: models.Model, field: str, value: str, ip: str | None) -> str:
+    """Return an unmasked value to a user allowed to see it, and leave an audit entry."""
+    if not actor.has_perm("core.reveal_pii"):
+        raise PermissionDeniedError("core.pii.forbidden", "无权查看完整个人信息")
+    audit_record(actor=actor, action="core.pii.reveal", obj=obj, ip=ip, data={"field": field})
+    return value

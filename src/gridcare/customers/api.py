@@ -1,0 +1,150 @@
+"""/api/v1/customers and /api/v1/accounts: thin endpoints over customers' services/selectors."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from gridcare.core.api_support import (
+    AUTH,
+    acting_user,
+    client_ip,
+    require_customer,
+    require_staff_perm,
+)
+from gridcare.core.errors import DomainError
+from gridcare.core.privacy import mask_mobile
+from gridcare.core.roles import VIEW_ACCOUNT, VIEW_CUSTOMER
+from gridcare.core.schemas import ErrorOut
+from gridcare.core.services import pii_reveal
+from gridcare.customers import selectors, services
+from gridcare.customers.models import Account, Customer
+from gridcare.customers.schemas import (
+    AccountDetailOut,
+    AccountOut,
+    BindConfirmIn,
+    BindRequestIn,
+    BindRequestOut,
+    CustomerDetailOut,
+    CustomerOut,
+    RevealIn,
+    RevealOut,
+    TopologyOut,
+)
+from gridcare.grid.selectors import meter_topology_path
+
+customers_router = Router(tags=["customers"], auth=AUTH)
+accounts_router = Router(tags=["accounts"], auth=AUTH)
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+REVEALABLE = {"name", "mobile", "id_number"}
+
+
+class CustomerFilter(Schema):
+    q: str = ""
+
+
+class AccountFilter(Schema):
+    q: str = ""
+    tariff_class: str | None = None
+    status: str | None = None
+
+
+def _account_detail(account: Account) -> AccountDetailOut:
+    links = account.meter_links.select_related("meter__transformer__feeder__substation")
+    topology = [TopologyOut.build(meter_topology_path(meter=link.meter)) for link in links]
+    summary = AccountOut.from_orm(account).model_dump()
+    return AccountDetailOut(**summary, topology=topology)
+
+
+@customers_router.get("", response={200: list[CustomerOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=20)
+def customer_list(request: HttpRequest, filters: Query[CustomerFilter]) -> QuerySet[Customer]:
+    """Search customers in your org scope by 户号, mobile, ID number or name prefix."""
+    user = acting_user(request)
+    require_staff_perm(user, VIEW_CUSTOMER)
+    if filters.q:
+        return selectors.customer_search(user=user, query=filters.q)
+    return selectors.customers_visible_to(user).order_by("pk")
+
+
+@customers_router.get("/{customer_id}", response={200: CustomerDetailOut, **ERRORS})
+def customer_detail(request: HttpRequest, customer_id: int) -> CustomerDetailOut:
+    user = acting_user(request)
+    require_staff_perm(user, VIEW_CUSTOMER)
+    view = selectors.customer_360(user=user, customer_id=customer_id)
+    accounts = [_account_detail(item.account) for item in view.accounts]
+    summary = CustomerOut.from_orm(view.customer).model_dump()
+    return CustomerDetailOut(**summary, accounts=accounts, consents=view.consents)
+
+
+@customers_router.post("/{customer_id}/reveal", response={200: RevealOut, **ERRORS})
+def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -> RevealOut:
+    """Show one unmasked field; needs the reveal permission and leaves an audit entry."""
+    user = acting_user(request)
+    require_staff_perm(user, VIEW_CUSTOMER)
+    if payload.field not in REVEALABLE:
+        raise DomainError("core.pii.unknown_field", "不支持查看该字段", field="field")
+    customer = selectors.customer_get_for_user(user=user, customer_id=customer_id)
+    value = pii_reveal(
+        actor=user,
+        obj=customer,
+        field=payload.field,
+        value=str(getattr(customer, payload.field)),
+        ip=client_ip(request),
+    )
+    return RevealOut(field=payload.field, value=value)
+
+
+@accounts_router.get("", response={200: list[AccountOut], **ERRORS})
+@paginate(PageNumberPagination, page_size=20)
+def account_list(request: HttpRequest, filters: Query[AccountFilter]) -> QuerySet[Account]:
+    """Customers get the accounts bound to them; staff the accounts of their org scope."""
+    user = acting_user(request)
+    accounts = selectors.accounts_visible_to(user)
+    if filters.q:
+        accounts = accounts.filter(number__startswith=filters.q.strip())
+    if filters.tariff_class:
+        accounts = accounts.filter(tariff_class=filters.tariff_class)
+    if filters.status:
+        accounts = accounts.filter(status=filters.status)
+    return accounts.order_by("number")
+
+
+@accounts_router.get("/{number}", response={200: AccountDetailOut, **ERRORS})
+def account_detail(request: HttpRequest, number: str) -> AccountDetailOut:
+    """One account; another customer's account (or one outside a staff scope) is a 404."""
+    user = acting_user(request)
+    if not user.is_customer:
+        require_staff_perm(user, VIEW_ACCOUNT)
+    return _account_detail(selectors.account_get_for_user(user=user, number=number))
+
+
+@accounts_router.post("/bindings/request", response={200: BindRequestOut, **ERRORS})
+def binding_request(request: HttpRequest, payload: BindRequestIn) -> BindRequestOut:
+    """Send a verification code to the account's registered mobile."""
+    user = acting_user(request)
+    require_customer(user)
+    challenge = services.account_bind_request(actor=user, account_number=payload.account_number)
+    return BindRequestOut(
+        sent_to=mask_mobile(challenge.account.registered_mobile), expires_at=challenge.expires_at
+    )
+
+
+@accounts_router.post("/bindings/confirm", response={201: AccountOut, **ERRORS})
+def binding_confirm(request: HttpRequest, payload: BindConfirmIn) -> tuple[int, Account]:
+    user = acting_user(request)
+    require_customer(user)
+    binding = services.account_bind_confirm(
+        actor=user, account_number=payload.account_number, code=payload.code
+    )
+    return 201, selectors.account_get_for_user(user=user, number=binding.account.number)
+
+
+@accounts_router.delete("/bindings/{number}", response={204: None, **ERRORS})
+def binding_delete(request: HttpRequest, number: str) -> tuple[int, None]:
+    user = acting_user(request)
+    require_customer(user)
+    services.account_unbind(actor=user, account_number=number)
+    return 204, None

@@ -1,0 +1,148 @@
+"""Customer reads, always through the reader's scope.
+
+A customer sees only the accounts bound to their login; staff see customers and accounts of
+their org unit's subtree; anything outside the scope is "not found", never "forbidden", so
+the API does not confirm that an account number exists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from gridcare.core.errors import NotFound
+from gridcare.core.models import User
+from gridcare.core.privacy import blind_index
+from gridcare.core.selectors import org_units_in_scope
+from gridcare.customers.models import (
+    Account,
+    AccountBinding,
+    AccountMeter,
+    ConsentRecord,
+    Customer,
+    SimulatedMessage,
+)
+from gridcare.grid.models import Feeder, Transformer
+from gridcare.grid.selectors import TopologyPath, meter_topology_path
+
+_ACCOUNT_RELATED = ("customer", "premise", "supply_unit")
+
+
+def accounts_visible_to(user: User) -> QuerySet[Account]:
+    """Every account `user` may read."""
+    accounts = Account.objects.select_related(*_ACCOUNT_RELATED)
+    if not user.is_authenticated or not user.is_active:
+        return accounts.none()
+    if user.is_customer:
+        return accounts.filter(bindings__user=user, bindings__revoked_at__isnull=True).distinct()
+    if not user.has_perm("customers.view_account"):
+        return accounts.none()
+    return accounts.filter(supply_unit__in=org_units_in_scope(user))
+
+
+def customers_visible_to(user: User) -> QuerySet[Customer]:
+    """Customers holding at least one account in the staff user's scope."""
+    if user.is_customer or not user.has_perm("customers.view_customer"):
+        return Customer.objects.none()
+    scope = org_units_in_scope(user)
+    return Customer.objects.filter(
+        pk__in=Account.objects.filter(supply_unit__in=scope).values("customer_id")
+    )
+
+
+def account_get_for_user(*, user: User, number: str) -> Account:
+    account = accounts_visible_to(user).filter(number=number).first()
+    if account is None:
+        raise NotFound("customers.account.not_found", "户号不存在")
+    return account
+
+
+def customer_get_for_user(*, user: User, customer_id: int) -> Customer:
+    customer = customers_visible_to(user).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound("customers.customer.not_found", "客户不存在")
+    return customer
+
+
+def customer_search(*, user: User, query: str) -> QuerySet[Customer]:
+    """Find customers in scope by 户号 (13 digits), mobile (11 digits), ID number or name."""
+    query = query.strip()
+    customers = customers_visible_to(user)
+    if not query:
+        return customers.none()
+    if re.fullmatch(r"\d{13}", query):
+        condition = Q(accounts__number=query)
+    elif re.fullmatch(r"1\d{10}", query):
+        condition = Q(mobile=query) | Q(accounts__registered_mobile=query)
+    elif re.fullmatch(r"\d{17}[\dXx]", query):
+        condition = Q(id_number_index=blind_index(query.upper()))
+    elif re.fullmatch(r"\d{4,12}", query):
+        condition = Q(accounts__number__startswith=query) | Q(mobile__endswith=query)
+    else:
+        condition = Q(name__startswith=query)
+    return customers.filter(condition).distinct().order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """One account on the 360 page, with its meters' topology paths."""
+
+    account: Account
+    paths: list[TopologyPath]
+    bound_logins: int
+
+
+@dataclass(frozen=True)
+class Customer360:
+    customer: Customer
+    accounts: list[AccountView]
+    consents: dict[str, bool]
+
+
+def consent_current(*, customer: Customer) -> dict[str, bool]:
+    """The newest decision per purpose; a purpose never asked about is absent (= no consent)."""
+    current: dict[str, bool] = {}
+    for record in ConsentRecord.objects.filter(customer=customer).order_by("-at", "-id"):
+        current.setdefault(record.purpose, record.granted)
+    return current
+
+
+def customer_360(*, user: User, customer_id: int) -> Customer360:
+    """Everything the console shows about one customer, limited to the reader's scope."""
+    customer = customer_get_for_user(user=user, customer_id=customer_id)
+    links = AccountMeter.objects.select_related("meter__transformer__feeder__substation")
+    accounts = (
+        accounts_visible_to(user)
+        .filter(customer=customer)
+        .prefetch_related(Prefetch("meter_links", queryset=links))
+    )
+    views = []
+    for account in accounts:
+        paths = [meter_topology_path(meter=link.meter) for link in account.meter_links.all()]
+        bound = AccountBinding.objects.filter(account=account, revoked_at__isnull=True).count()
+        views.append(AccountView(account=account, paths=paths, bound_logins=bound))
+    return Customer360(
+        customer=customer, accounts=views, consents=consent_current(customer=customer)
+    )
+
+
+def accounts_downstream_of_feeder(*, feeder: Feeder) -> QuerySet[Account]:
+    """Accounts whose meters hang under the feeder (outage scope for a 10 kV trip)."""
+    return Account.objects.filter(meter_links__meter__feeder=feeder).distinct()
+
+
+def accounts_downstream_of_transformer(*, transformer: Transformer) -> QuerySet[Account]:
+    return Account.objects.filter(meter_links__meter__transformer=transformer).distinct()
+
+
+def accounts_of_login(*, user: User) -> QuerySet[Account]:
+    """The accounts a customer login has bound (portal "my accounts")."""
+    return accounts_visible_to(user).order_by("number")
+
+
+def simulated_message_latest(*, mobile: str) -> str | None:
+    """The newest text the simulated SMS backend recorded for a mobile (demo and tests)."""
+    message = SimulatedMessage.objects.filter(mobile=mobile).first()
+    return message.text if message else None

@@ -1,0 +1,26 @@
+"""Template filters: masking personal data and coloured status badges."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from gridcare.core import privacy
+from gridcare.customers.choices import COLORS as ACCOUNT_COLORS
+from gridcare.grid.choices import COLORS as METER_COLORS
+
+register = template.Library()
+
+register.filter("mask_mobile", privacy.mask_mobile)
+register.filter("mask_name", privacy.mask_name)
+register.filter("mask_id_number", privacy.mask_id_number)
+register.filter("mask_address_detail", privacy.mask_address_detail)
+
+_BADGE_COLORS = {**ACCOUNT_COLORS, **METER_COLORS}
+
+
+@register.simple_tag
+def status_badge(value: str, label: str) -> SafeString:
+    color = _BADGE_COLORS.get(value, "secondary")
+    return format_html('<span class="badge text-bg-{}">{}</span>', color, label)

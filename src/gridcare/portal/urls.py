@@ -1,0 +1,14 @@
+from django.urls import path
+
+from gridcare.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("register/", views.register_view, name="register"),
+    path("accounts/", views.accounts_view, name="accounts"),
+    path("accounts/bind/", views.bind_view, name="bind"),
+    path("accounts/<str:number>/", views.account_detail_view, name="account"),
+]

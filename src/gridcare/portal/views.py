@@ -1,0 +1,135 @@
+"""Customer portal pages: thin views over core/customers services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from gridcare.core.errors import DomainError
+from gridcare.core.models import User
+from gridcare.core.privacy import mask_mobile
+from gridcare.core.services import customer_user_register
+from gridcare.core.web import (
+    customer_required,
+    form_add_domain_error,
+    login_page,
+    page_not_found,
+)
+from gridcare.customers import selectors, services
+from gridcare.customers.codes import code_sender
+from gridcare.portal.forms import BindConfirmForm, BindRequestForm, RegisterForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if isinstance(user, User) and user.is_authenticated:
+        return redirect("portal:accounts" if user.is_customer else "console:dashboard")
+    return render(request, "portal/home.html")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    return login_page(
+        request, template="portal/login.html", customer=True, success_url=reverse("portal:accounts")
+    )
+
+
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        logout(request)
+    return redirect("home")
+
+
+def register_view(request: HttpRequest) -> HttpResponse:
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            validate_password(form.cleaned_data["password"])
+            user = customer_user_register(
+                mobile=form.cleaned_data["mobile"],
+                password=form.cleaned_data["password"],
+                display_name=form.cleaned_data["display_name"],
+            )
+        except ValidationError as exc:
+            form.add_error("password", exc)
+        except DomainError as exc:
+            form_add_domain_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("portal:bind")
+    return render(
+        request, "portal/register.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@customer_required
+def accounts_view(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    accounts = selectors.accounts_of_login(user=request.user)
+    return render(request, "portal/accounts.html", {"accounts": accounts})
+
+
+@customer_required
+def account_detail_view(request: HttpRequest, number: str) -> HttpResponse:
+    assert isinstance(request.user, User)
+    try:
+        account = selectors.account_get_for_user(user=request.user, number=number)
+    except DomainError:
+        return page_not_found(request)
+    return render(request, "portal/account_detail.html", {"account": account})
+
+
+def _demo_code_hint(mobile: str) -> str | None:
+    """In the demo (simulated SMS) show the code that was 'sent', so the flow can be tried."""
+    if not getattr(code_sender(), "simulated", False):
+        return None
+    return selectors.simulated_message_latest(mobile=mobile)
+
+
+@customer_required
+def bind_view(request: HttpRequest) -> HttpResponse:
+    """Two steps: ask for a code to the account's registered mobile, then confirm it."""
+    assert isinstance(request.user, User)
+    context: dict[str, Any] = {"request_form": BindRequestForm(), "confirm_form": None}
+    status = 200
+    if request.method == "POST" and request.POST.get("step") == "request":
+        form = BindRequestForm(request.POST)
+        context["request_form"] = form
+        if form.is_valid():
+            try:
+                challenge = services.account_bind_request(
+                    actor=request.user, account_number=form.cleaned_data["account_number"]
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+                status = exc.status
+            else:
+                mobile = challenge.account.registered_mobile
+                context["confirm_form"] = BindConfirmForm(
+                    initial={"account_number": challenge.account.number}
+                )
+                context["sent_to"] = mask_mobile(mobile)
+                context["demo_hint"] = _demo_code_hint(mobile)
+        else:
+            status = 400
+    elif request.method == "POST" and request.POST.get("step") == "confirm":
+        form = BindConfirmForm(request.POST)
+        context["confirm_form"] = form
+        if form.is_valid():
+            try:
+                services.account_bind_confirm(
+                    actor=request.user,
+                    account_number=form.cleaned_data["account_number"],
+                    code=form.cleaned_data["code"],
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+                status = exc.status
+            else:
+                return redirect("portal:accounts")
+    return render(request, "portal/bind.html", context, status=status)

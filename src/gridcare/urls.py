@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from gridcare.api import api
+from gridcare.portal.views import home
+
+handler404 = "gridcare.core.web.page_not_found"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("portal/", include("gridcare.portal.urls")),
+    path("console/", include("gridcare.console.urls")),
+]
