@@ -166,6 +166,8 @@ USE_TZ = True
 # --- Static files: installed from registries (npm, PyPI), never a CDN ---
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise scans STATIC_ROOT at start-up; it must exist even before collectstatic has run.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     ("vendor/bootstrap", PROJECT_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", PROJECT_DIR / "node_modules" / "bootstrap-icons" / "font"),

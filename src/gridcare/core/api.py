@@ -1,6 +1,5 @@
 """/api/v1/auth: session login for the UI, bearer tokens for integrations."""
 
-from __future__ import annotations
 
 import datetime as dt
 

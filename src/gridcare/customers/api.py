@@ -1,6 +1,5 @@
 """/api/v1/customers and /api/v1/accounts: thin endpoints over customers' services/selectors."""
 
-from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest

@@ -1,0 +1,25 @@
+"""Shared fixtures: the persona world (gridcare.core.testing.personas) and API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from gridcare.core.testing.personas import World, build_world
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def client_for(world: World):  # type: ignore[no-untyped-def]
+    """`client_for("alice")` → a Django test client logged in as that persona."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(world.users[name], backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
