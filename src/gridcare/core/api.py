@@ -1,6 +1,5 @@
 """/api/v1/auth: session login for the UI, bearer tokens for integrations."""
 
-
 import datetime as dt
 
 from django.contrib.auth import login, logout
