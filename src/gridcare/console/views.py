@@ -52,7 +52,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
     results = selectors.customer_search(user=request.user, query=query) if query else None
     page = Paginator(results, 20).get_page(request.GET.get("page")) if results is not None else None
     context = {"q": query, "page": page}
-    template = "console/partials/search_results.html" if request.htmx else "console/search.html"
+    is_htmx = bool(getattr(request, "htmx", False))
+    template = "console/partials/search_results.html" if is_htmx else "console/search.html"
     return render(request, template, context)
 
 

@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
     preferred_language = models.CharField(max_length=8, blank=True)
 
-    objects: ClassVar[GridCareUserManager] = GridCareUserManager()  # type: ignore[assignment]
+    objects: ClassVar[GridCareUserManager] = GridCareUserManager()
 
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["kind"]

@@ -3,7 +3,7 @@
 Masking is the default everywhere personal data leaves the system (UI, API, logs, exports);
 revealing a value is a permission (`core.reveal_pii`) plus an audit-log entry.
 Encryption uses Fernet (AES-128-CBC + HMAC) from `cryptography`; `FIELD_ENCRYPTION_KEYS`
-lists keys newest first, so adding a key in front and running `gridcare rotate-keys`
+lists keys newest first, so adding a key in front and running `gridcare rotate_keys`
 re-encrypts every value while old ciphertexts stay readable meanwhile.
 """
 
@@ -90,7 +90,7 @@ def decrypt_value(ciphertext: str) -> str:
     except InvalidToken as exc:
         raise ImproperlyConfigured(
             "a stored value cannot be decrypted with GRIDCARE_FIELD_ENCRYPTION_KEYS; "
-            "keep the old key in the list until `gridcare rotate-keys` has run"
+            "keep the old key in the list until `gridcare rotate_keys` has run"
         ) from exc
 
 

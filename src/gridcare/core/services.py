@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from gridcare.core.audit import audit_record
 from gridcare.core.choices import ORG_UNIT_CHILD_KIND, OrgUnitKind, Role, UserKind
 from gridcare.core.errors import DomainError, NotFound, PermissionDeniedError
 from gridcare.core.models import ApiToken, OrgUnit, User
+from gridcare.core.privacy import EncryptedTextField
 from gridcare.core.validators import normalize_mobile
 
 TOKEN_PREFIX = "gc_"
@@ -159,3 +161,29 @@ def pii_reveal(*, actor: User, obj: models.Model, field: str, value: str, ip: st
         raise PermissionDeniedError("core.pii.forbidden", "无权查看完整个人信息")
     audit_record(actor=actor, action="core.pii.reveal", obj=obj, ip=ip, data={"field": field})
     return value
+
+
+def encrypted_fields_rotate(*, actor: User | None, batch_size: int = 500) -> dict[str, int]:
+    """Re-encrypt every EncryptedTextField value with the newest key (docs/deploy.md).
+
+    Reads each value (any listed key decrypts it) and writes it back (the first key
+    encrypts). Runs per batch in its own transaction so a large table does not hold one
+    long lock; rerunning is harmless.
+    """
+    counts: dict[str, int] = {}
+    for model in apps.get_models():
+        fields = [f.name for f in model._meta.fields if isinstance(f, EncryptedTextField)]
+        if not fields:
+            continue
+        label = model._meta.label
+        counts[label] = 0
+        rows = model._default_manager.order_by("pk").values_list("pk", *fields)
+        for start in range(0, rows.count(), batch_size):
+            with transaction.atomic():
+                for pk, *values in rows[start : start + batch_size]:
+                    changed = {name: v for name, v in zip(fields, values, strict=True) if v}
+                    if changed:
+                        model._default_manager.filter(pk=pk).update(**changed)
+                        counts[label] += 1
+    audit_record(actor=actor, action="core.encryption.rotate", data=counts)
+    return counts

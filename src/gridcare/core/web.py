@@ -58,7 +58,9 @@ def login_page(
                 password=form.cleaned_data["password"],
             )
             if user.is_customer != customer:
-                raise DomainError("core.auth.wrong_side", _("Please use the other login page."))
+                raise DomainError(
+                    "core.auth.wrong_side", str(_("Please use the other login page."))
+                )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return HttpResponseRedirect(safe_next(request, success_url))
         except RateLimited as exc:

@@ -13,8 +13,8 @@ from gridcare.customers.models import (
 
 class AccountInline(admin.TabularInline):
     model = Account
-    fields = ["number", "tariff_class", "status", "supply_unit"]
-    readonly_fields = fields
+    fields = ("number", "tariff_class", "status", "supply_unit")
+    readonly_fields = ("number", "tariff_class", "status", "supply_unit")
     extra = 0
     can_delete = False
 

@@ -1,6 +1,5 @@
 """/api/v1/customers and /api/v1/accounts: thin endpoints over customers' services/selectors."""
 
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema

@@ -103,7 +103,7 @@ class Account(models.Model):
         _("status"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
     )
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
-    meters = models.ManyToManyField(
+    meters: models.ManyToManyField[Meter, AccountMeter] = models.ManyToManyField(
         Meter, through="AccountMeter", related_name="accounts", verbose_name=_("meters")
     )
 

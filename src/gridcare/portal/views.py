@@ -118,17 +118,17 @@ def bind_view(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     elif request.method == "POST" and request.POST.get("step") == "confirm":
-        form = BindConfirmForm(request.POST)
-        context["confirm_form"] = form
-        if form.is_valid():
+        confirm = BindConfirmForm(request.POST)
+        context["confirm_form"] = confirm
+        if confirm.is_valid():
             try:
                 services.account_bind_confirm(
                     actor=request.user,
-                    account_number=form.cleaned_data["account_number"],
-                    code=form.cleaned_data["code"],
+                    account_number=confirm.cleaned_data["account_number"],
+                    code=confirm.cleaned_data["code"],
                 )
             except DomainError as exc:
-                form_add_domain_error(form, exc)
+                form_add_domain_error(confirm, exc)
                 status = exc.status
             else:
                 return redirect("portal:accounts")

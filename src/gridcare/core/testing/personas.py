@@ -20,7 +20,7 @@ from decimal import Decimal
 from gridcare.core.choices import OrgUnitKind, Role
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.services import customer_user_register, org_unit_create, staff_user_create
-from gridcare.customers.models import Account, AccountBinding, Customer
+from gridcare.customers.models import Account, AccountBinding, Customer, Premise
 from gridcare.customers.services import (
     account_attach_meter,
     account_open,
@@ -63,7 +63,7 @@ class World:
     users: dict[str, User]
 
 
-def _premise(detail: str) -> object:
+def _premise(detail: str) -> Premise:
     return premise_create(
         province="广东省", city="广州市", district="天河区", street="石牌街道", detail=detail
     )

@@ -17,7 +17,9 @@ register.filter("mask_name", privacy.mask_name)
 register.filter("mask_id_number", privacy.mask_id_number)
 register.filter("mask_address_detail", privacy.mask_address_detail)
 
-_BADGE_COLORS = {**ACCOUNT_COLORS, **METER_COLORS}
+_BADGE_COLORS: dict[str, str] = {
+    str(k): v for k, v in [*ACCOUNT_COLORS.items(), *METER_COLORS.items()]
+}
 
 
 @register.simple_tag
