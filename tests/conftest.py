@@ -8,6 +8,12 @@ from django.test import Client
 from gridcare.core.testing.personas import World, build_world
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2 at Django's production cost takes ~0.3 s per password; personas make a dozen.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

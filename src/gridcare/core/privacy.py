@@ -22,7 +22,11 @@ from django.db import models
 
 
 def mask_mobile(mobile: str | None) -> str:
-    """138****1234: keep the first 3 and the last 4 digits."""
+    """Keep the first 3 and the last 4 digits.
+
+    >>> mask_mobile("13812341234")
+    '138****1234'
+    """
     if not mobile:
         return ""
     if len(mobile) < 8:
@@ -31,7 +35,11 @@ def mask_mobile(mobile: str | None) -> str:
 
 
 def mask_id_number(id_number: str | None) -> str:
-    """4401**********1234: keep the first 4 and the last 4 characters."""
+    """Keep the first 4 and the last 4 characters.
+
+    >>> mask_id_number("440106199001011234")
+    '4401**********1234'
+    """
     if not id_number:
         return ""
     if len(id_number) <= 8:
@@ -40,7 +48,11 @@ def mask_id_number(id_number: str | None) -> str:
 
 
 def mask_name(name: str | None) -> str:
-    """张*三 / 张* / 欧**明: keep the first and (for 3+ characters) the last character."""
+    """Keep the first and (for 3+ characters) the last character.
+
+    >>> [mask_name(n) for n in ("张三丰", "李四", "欧阳小明")]
+    ['张*丰', '李*', '欧**明']
+    """
     if not name:
         return ""
     if len(name) == 1:

@@ -17,7 +17,11 @@ _ID_CHECK = "10X98765432"
 
 
 def normalize_mobile(value: str, *, field: str = "mobile") -> str:
-    """An 11-digit mainland mobile number (1[3-9]xxxxxxxxx); spaces and +86 are dropped."""
+    """An 11-digit mainland mobile number (1[3-9]xxxxxxxxx); spaces and +86 are dropped.
+
+    >>> normalize_mobile("+86 138-1234-1234")
+    '13812341234'
+    """
     cleaned = re.sub(r"[\s-]", "", value or "")
     if cleaned.startswith("+86"):
         cleaned = cleaned[3:]
@@ -27,6 +31,11 @@ def normalize_mobile(value: str, *, field: str = "mobile") -> str:
 
 
 def id_number_check_digit(first17: str) -> str:
+    """The GB 11643 check character for the first 17 digits of an ID number.
+
+    >>> id_number_check_digit("11010519491231002")
+    'X'
+    """
     total = sum(int(ch) * weight for ch, weight in zip(first17, _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 

@@ -148,8 +148,9 @@ def account_bind_request(*, actor: User, account_number: str) -> BindingChalleng
     if AccountBinding.objects.filter(user=actor, account=account, revoked_at__isnull=True).exists():
         raise DomainError("customers.binding.already_bound", "该户号已绑定到您的账号")
     now = timezone.now()
+    # Per account, whoever asks: the limit protects the owner of the registered mobile.
     recent = BindingChallenge.objects.filter(
-        account=account, user=actor, created_at__gt=now - dt.timedelta(seconds=60)
+        account=account, created_at__gt=now - dt.timedelta(seconds=60)
     )
     if recent.exists():
         raise RateLimited("customers.binding.too_frequent", "验证码发送过于频繁，请一分钟后再试")

@@ -56,6 +56,14 @@ def transformer_create(
     return transformer
 
 
+def meter_cache_ancestors(*, meter: Meter) -> Meter:
+    """Set a meter's cached feeder/substation keys from its transformer (admin edits)."""
+    transformer = Transformer.objects.select_related("feeder").get(pk=meter.transformer_id)
+    meter.feeder_id = transformer.feeder_id
+    meter.substation_id = transformer.feeder.substation_id
+    return meter
+
+
 def _meter_for(transformer: Transformer, **fields: object) -> Meter:
     return Meter(
         transformer=transformer,
