@@ -82,7 +82,13 @@ def customer_search(*, user: User, query: str) -> QuerySet[Customer]:
         condition = Q(accounts__number__startswith=query) | Q(mobile__endswith=query)
     else:
         condition = Q(name__startswith=query)
-    return customers.filter(condition).distinct().order_by("name", "pk")
+    scoped_accounts = accounts_visible_to(user).select_related("premise").order_by("number")
+    return (
+        customers.filter(condition)
+        .distinct()
+        .order_by("name", "pk")
+        .prefetch_related(Prefetch("accounts", queryset=scoped_accounts, to_attr="scoped_accounts"))
+    )
 
 
 @dataclass(frozen=True)
