@@ -52,6 +52,18 @@ class BearerTokenAuth(HttpBearer):
 AUTH = [SessionAuth(), BearerTokenAuth()]
 
 
+class WithExtras:
+    """A model instance plus computed attributes, for output schemas whose resolvers read
+    the model (masking) while some fields come from elsewhere (topology, consent)."""
+
+    def __init__(self, obj: object, **extras: Any) -> None:
+        self._obj = obj
+        self.__dict__.update(extras)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._obj, name)
+
+
 def acting_user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

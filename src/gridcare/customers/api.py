@@ -7,6 +7,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gridcare.core.api_support import (
     AUTH,
+    WithExtras,
     acting_user,
     client_ip,
     require_customer,
@@ -49,11 +50,10 @@ class AccountFilter(Schema):
     status: str | None = None
 
 
-def _account_detail(account: Account) -> AccountDetailOut:
+def _with_topology(account: Account) -> WithExtras:
     links = account.meter_links.select_related("meter__transformer__feeder__substation")
     topology = [TopologyOut.build(meter_topology_path(meter=link.meter)) for link in links]
-    summary = AccountOut.from_orm(account).model_dump()
-    return AccountDetailOut(**summary, topology=topology)
+    return WithExtras(account, topology=topology)
 
 
 @customers_router.get("", response={200: list[CustomerOut], **ERRORS})
@@ -72,9 +72,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> CustomerDetailOut
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
     view = selectors.customer_360(user=user, customer_id=customer_id)
-    accounts = [_account_detail(item.account) for item in view.accounts]
-    summary = CustomerOut.from_orm(view.customer).model_dump()
-    return CustomerDetailOut(**summary, accounts=accounts, consents=view.consents)
+    accounts = [_with_topology(item.account) for item in view.accounts]
+    detail = WithExtras(view.customer, accounts=accounts, consents=view.consents)
+    return CustomerDetailOut.from_orm(detail)
 
 
 @customers_router.post("/{customer_id}/reveal", response={200: RevealOut, **ERRORS})
@@ -116,7 +116,8 @@ def account_detail(request: HttpRequest, number: str) -> AccountDetailOut:
     user = acting_user(request)
     if not user.is_customer:
         require_staff_perm(user, VIEW_ACCOUNT)
-    return _account_detail(selectors.account_get_for_user(user=user, number=number))
+    account = selectors.account_get_for_user(user=user, number=number)
+    return AccountDetailOut.from_orm(_with_topology(account))
 
 
 @accounts_router.post("/bindings/request", response={200: BindRequestOut, **ERRORS})
