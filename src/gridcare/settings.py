@@ -182,6 +182,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Privacy: field encryption keys (first encrypts, all decrypt: rotation) ---
 FIELD_ENCRYPTION_KEYS = env_list("GRIDCARE_FIELD_ENCRYPTION_KEYS", "")
+# Key of the keyed digests that make encrypted values searchable (ID number lookup).
+BLIND_INDEX_KEY = env_secret("GRIDCARE_BLIND_INDEX_KEY", "")
 
 # --- Account binding: how verification codes reach the registered mobile ---
 VERIFICATION_CODE_BACKEND = env_str(

@@ -25,7 +25,11 @@ def raw_id_number(customer_id: int) -> str:
 def test_rotation_re_encrypts_so_the_old_key_can_be_dropped() -> None:
     with override_settings(FIELD_ENCRYPTION_KEYS=[OLD_KEY]):
         customer = customer_create(
-            actor=None, kind="person", name="王五", mobile="13600000006", id_number="11010519491231002X"
+            actor=None,
+            kind="person",
+            name="王五",
+            mobile="13600000006",
+            id_number="11010519491231002X",
         )
         before = raw_id_number(customer.pk)
     with override_settings(FIELD_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY]):

@@ -42,8 +42,43 @@ class OrgUnit(models.Model):
 
 
 class GridCareUserManager(UserManager["User"]):
+    """Users have no e-mail field; `createsuperuser` makes a staff administrator."""
+
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(username=username)
+
+    def _create_user_without_email(
+        self, username: str, password: str | None, **extra_fields: Any
+    ) -> User:
+        user = self.model(username=username, **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(  # type: ignore[override]
+        self, username: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.setdefault("kind", UserKind.STAFF)
+        return self._create_user_without_email(username, password, **extra_fields)
+
+    def create_superuser(  # type: ignore[override]
+        self, username: str, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        extra_fields.update(kind=UserKind.STAFF, is_staff=True, is_superuser=True)
+        return self._create_user_without_email(username, password, **extra_fields)
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    """Bulk writes are refused too: the audit trail is append-only at every level."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise ValueError("audit log entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit log entries are append-only")
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -69,7 +104,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects: ClassVar[GridCareUserManager] = GridCareUserManager()
 
     USERNAME_FIELD = "username"
-    REQUIRED_FIELDS: ClassVar[list[str]] = ["kind"]
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")
@@ -103,6 +138,8 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

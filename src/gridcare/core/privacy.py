@@ -108,12 +108,25 @@ def decrypt_value(ciphertext: str) -> str:
 
 def rotate_value(ciphertext: str) -> str:
     """Re-encrypt a stored value with the newest key."""
-    return field_cipher().rotate(ciphertext.encode()).decode()
+    try:
+        return field_cipher().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(
+            "a stored value cannot be decrypted with GRIDCARE_FIELD_ENCRYPTION_KEYS"
+        ) from exc
 
 
 def blind_index(value: str) -> str:
-    """A keyed digest for exact-match lookup and uniqueness of an encrypted value."""
-    key = _derived_key("blind-index")
+    """A keyed digest for exact-match lookup and uniqueness of an encrypted value.
+
+    The key is `GRIDCARE_BLIND_INDEX_KEY`; changing it means recomputing every index, so
+    production sets it explicitly instead of deriving it from the secret key.
+    """
+    key = (
+        settings.BLIND_INDEX_KEY.encode()
+        if settings.BLIND_INDEX_KEY
+        else _derived_key("blind-index")
+    )
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from zoneinfo import ZoneInfo
+
 import chinese_calendar
 
 from gridcare.core.errors import DomainError
@@ -18,8 +20,14 @@ class CalendarNotCovered(DomainError):
     pass
 
 
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
 def _as_date(day: dt.date | dt.datetime) -> dt.date:
-    return day.date() if isinstance(day, dt.datetime) else day
+    """The calendar day in China: an aware timestamp (stored in UTC) is converted first."""
+    if isinstance(day, dt.datetime):
+        return day.astimezone(CHINA_TZ).date() if day.tzinfo else day.date()
+    return day
 
 
 def _checked(day: dt.date) -> bool:

@@ -200,7 +200,9 @@ class ConsentRecord(models.Model):
     granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=32)
     notice_version = models.CharField(_("notice version"), max_length=16)
-    recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

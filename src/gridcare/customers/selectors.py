@@ -44,7 +44,12 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
 
 def customers_visible_to(user: User) -> QuerySet[Customer]:
     """Customers holding at least one account in the staff user's scope."""
-    if user.is_customer or not user.has_perm("customers.view_customer"):
+    if (
+        not user.is_authenticated
+        or not user.is_active
+        or user.is_customer
+        or not user.has_perm("customers.view_customer")
+    ):
         return Customer.objects.none()
     scope = org_units_in_scope(user)
     return Customer.objects.filter(

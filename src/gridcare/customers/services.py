@@ -88,7 +88,7 @@ def account_open(
     registered_mobile: str | None = None,
 ) -> Account:
     """Open a 户号 for a customer at a premise, supplied by one supply station."""
-    number = normalize_account_number(number)
+    number = normalize_account_number(number, field="number")
     if Account.objects.filter(number=number).exists():
         raise DomainError("customers.account.number_taken", "该户号已存在", field="number")
     account = Account(
@@ -112,11 +112,14 @@ def account_open(
 @transaction.atomic
 def account_attach_meter(*, actor: User | None, account: Account, meter: Meter) -> AccountMeter:
     """Link a meter to the account it measures (one account per meter)."""
+    if AccountMeter.objects.filter(meter=meter).exists():
+        raise DomainError("customers.account.meter_taken", "该电能表已关联其他户号", field="meter")
     link = AccountMeter(account=account, meter=meter)
-    link.full_clean()
+    link.full_clean(validate_unique=False)
     try:
         link.save()
     except IntegrityError as exc:
+        # Lost a race with another attach of the same meter.
         raise DomainError("customers.account.meter_taken", "该电能表已关联其他户号") from exc
     audit_record(
         actor=actor, action="customers.account.attach_meter", obj=account, data={"meter": meter.pk}

@@ -1,0 +1,163 @@
+"""`gridcare demo`: migrate, build the demo county utility once, print the logins, serve."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any, cast
+
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gridcare.core.errors import DomainError
+from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_find
+from gridcare.demo.logins import BASE_URL, demo_accounts, login_rows
+from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
+from gridcare.demo.reset import demo_reset
+
+COUNT_LABELS = (
+    ("org_units", "org units (供电局/供电所/班组)"),
+    ("substations", "substations (110 kV)"),
+    ("feeders", "feeders (10 kV)"),
+    ("transformers", "transformers (台区)"),
+    ("meters", "meters (incl. 台区总表)"),
+    ("customers", "customers"),
+    ("accounts", "accounts (户号)"),
+    ("consent_records", "consent records"),
+    ("wechat_identities", "WeChat identities"),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the deterministic demo county utility (青溪县供电局) on the configured database, "
+        "print its logins and serve it with gunicorn at http://127.0.0.1:PORT. Runs migrate and "
+        "collectstatic first. Building again finds the existing demo and changes nothing; "
+        "--reset deletes the demo's own rows (its org units, network, accounts, their customers "
+        "and the demo logins; never other data, never the audit log) and builds it anew. "
+        "All demo logins share the password printed in the table."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--size",
+            type=parse_size,
+            default=1.0,
+            help="small (≈1/10), default (≈12,000 accounts), large (×4) or a factor, e.g. 2",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same data")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="build and print only")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete the existing demo first, then build"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # Rich writes partial lines; Django's wrapper would otherwise end each with "\n".
+        self.stdout.ending = ""
+        # Logs and pipes get a width that fits the login URLs instead of rich's 80 columns.
+        width = None if self.stdout.isatty() else 120
+        console = Console(file=cast("IO[str]", self.stdout), highlight=False, width=width)
+        plan = DemoPlan(seed=options["seed"], factor=options["size"])
+        with console.status("Migrating the database and collecting static files…"):
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("collectstatic", interactive=False, verbosity=0)
+        if options["reset"] and demo_find() is not None:
+            deleted = demo_reset()
+            console.print(f"Deleted the existing demo ({sum(deleted.values())} rows).")
+        info = demo_find()
+        if info is None:
+            info = self._build(console, plan)
+        else:
+            self._report_existing(console, info, plan)
+        self._print_logins(console, info, options["port"])
+        if not options["no_serve"]:
+            self._serve(console, options["port"])
+
+    def _build(self, console: Console, plan: DemoPlan) -> DemoInfo:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("Building the demo utility", total=len(BUILD_STEPS))
+
+            def on_step(description: str) -> None:
+                done = BUILD_STEPS.index(description)
+                progress.update(task, description=description, completed=done)
+
+            try:
+                info = demo_build(plan=plan, on_step=on_step)
+            except DomainError as exc:
+                raise CommandError(f"cannot build the demo: {exc.message} ({exc.code})") from exc
+            except ValidationError as exc:
+                raise CommandError(f"cannot build the demo: {exc}") from exc
+            progress.update(task, description="Demo utility built", completed=len(BUILD_STEPS))
+        console.print(self._counts_table(info))
+        return info
+
+    def _report_existing(self, console: Console, info: DemoInfo, plan: DemoPlan) -> None:
+        built = (
+            f"size {info.factor}, seed {info.seed}" if info.factor is not None else "unknown size"
+        )
+        if info.counts["accounts"] != plan.accounts or info.seed not in (None, plan.seed):
+            console.print(
+                f"[yellow]A demo with {info.counts['accounts']:,} accounts ({built}) already "
+                f"exists; the requested one would have {plan.accounts:,} (size {plan.factor}, "
+                f"seed {plan.seed}). Keeping the existing demo; add --reset to rebuild it.[/]"
+            )
+        else:
+            console.print(
+                f"The demo utility already exists ({info.counts['accounts']:,} accounts); "
+                "nothing to build."
+            )
+
+    def _counts_table(self, info: DemoInfo) -> Table:
+        table = Table(title="青溪县供电局 demo utility")
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        for key, label in COUNT_LABELS:
+            table.add_row(label, f"{info.counts.get(key, 0):,}")
+        for key, value in info.counts.items():
+            if key.startswith("accounts."):
+                table.add_row(f"  {key.removeprefix('accounts.')}", f"{value:,}")
+        return table
+
+    def _print_logins(self, console: Console, info: DemoInfo, port: int) -> None:
+        base = BASE_URL.format(port=port)
+        table = Table(title=f"Demo logins at {base}")
+        for column in ("角色", "role", "username", "password", "log in at"):
+            table.add_column(column)
+        for row in login_rows():
+            where = "\n".join(base + path for path in row.paths)
+            table.add_row(
+                row.role_label("zh-hans"), row.role_label("en"), row.username, row.password, where
+            )
+        console.print(table)
+        accounts = demo_accounts(info.tree.stations)
+        console.print(f"Accounts (户号) bound to the demo customer: {', '.join(accounts.bound)}")
+        console.print(
+            "Try binding (same registered mobile; the simulated SMS code is shown on the page): "
+            + ", ".join(accounts.to_bind)
+        )
+
+    def _serve(self, console: Console, port: int) -> None:
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        if not gunicorn.exists():
+            raise CommandError(f"gunicorn not found next to {sys.executable}")
+        console.print(f"Serving at http://127.0.0.1:{port} (Ctrl-C stops).")
+        self.stdout.flush()
+        connections.close_all()
+        argv = [str(gunicorn), "gridcare.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+        argv += ["--workers", "2", "--access-logfile", "-"]
+        # Replacing this process hands the terminal (and Ctrl-C) straight to gunicorn.
+        os.execv(gunicorn, argv)

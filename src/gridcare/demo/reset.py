@@ -1,0 +1,69 @@
+"""Removes the demo utility and nothing else, for `gridcare demo --reset`.
+
+Rows are deleted leaves first, because the topology and accounts are linked with PROTECT
+foreign keys. Only rows reachable from the demo bureau go: its org subtree, the network
+and accounts those units own, the customers and premises of those accounts, staff of those
+units and the demo customer login. The audit log is evidence and stays, with a `demo.reset`
+entry added. If another app has since attached rows to a demo account (bills, work
+orders…), the PROTECT error aborts the whole reset and nothing is deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+
+from gridcare.core.audit import audit_record
+from gridcare.core.models import User
+from gridcare.customers.models import Account, AccountMeter, Customer, Premise
+from gridcare.demo.generator import demo_bureau, demo_units
+from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
+from gridcare.grid.models import Feeder, Meter, Substation, Transformer
+
+#: Keeps `pk IN (…)` lists well under every backend's parameter limit.
+CHUNK = 500
+
+
+def _delete(queryset: QuerySet[Model], deleted: Counter[str]) -> None:
+    _, per_model = queryset.delete()
+    deleted.update(per_model)
+
+
+def _delete_unreferenced(model: type[Model], ids: list[int], deleted: Counter[str]) -> None:
+    """Delete the rows among `ids` that no account refers to any more."""
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        unused = model._default_manager.filter(pk__in=chunk, accounts__isnull=True)
+        _delete(unused, deleted)
+
+
+@transaction.atomic
+def demo_reset() -> dict[str, int]:
+    """Delete the demo; returns rows deleted per model label (empty if there was none)."""
+    bureau = demo_bureau()
+    if bureau is None:
+        return {}
+    units = demo_units(bureau)
+    unit_ids = list(units.values_list("pk", flat=True))
+    accounts = Account.objects.filter(supply_unit__in=unit_ids)
+    customer_ids = sorted(set(accounts.values_list("customer_id", flat=True)))
+    premise_ids = sorted(set(accounts.values_list("premise_id", flat=True)))
+    deleted: Counter[str] = Counter()
+    _delete(AccountMeter.objects.filter(account__supply_unit__in=unit_ids), deleted)
+    _delete(accounts, deleted)
+    # A customer or premise that also holds a non-demo account is left in place.
+    _delete_unreferenced(Customer, customer_ids, deleted)
+    _delete_unreferenced(Premise, premise_ids, deleted)
+    _delete(Meter.objects.filter(transformer__org_unit__in=unit_ids), deleted)
+    _delete(Transformer.objects.filter(org_unit__in=unit_ids), deleted)
+    _delete(Feeder.objects.filter(substation__org_unit__in=unit_ids), deleted)
+    _delete(Substation.objects.filter(org_unit__in=unit_ids), deleted)
+    logins = User.objects.filter(Q(org_unit__in=unit_ids) | Q(username=DEMO_CUSTOMER_MOBILE))
+    _delete(logins, deleted)
+    # Children before parents: a deeper unit has a longer materialized path.
+    for unit in sorted(units, key=lambda unit: len(unit.path), reverse=True):
+        _delete(type(unit).objects.filter(pk=unit.pk), deleted)
+    audit_record(actor=None, action="demo.reset", data=dict(deleted))
+    return dict(deleted)
