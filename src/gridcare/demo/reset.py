@@ -4,8 +4,10 @@ Rows are deleted leaves first, because the topology and accounts are linked with
 foreign keys. Only rows reachable from the demo bureau go: its org subtree, the network
 and accounts those units own, the customers and premises of those accounts, staff of those
 units and the demo customer login. The audit log is evidence and stays, with a `demo.reset`
-entry added. If another app has since attached rows to a demo account (bills, work
-orders…), the PROTECT error aborts the whole reset and nothing is deleted.
+entry added; entries whose actor was a deleted demo login keep its name in `actor_label`
+(the foreign key is SET_NULL by design). If another app has since attached rows to a demo
+account (bills, work orders…), the PROTECT error aborts the whole reset and nothing is
+deleted.
 """
 
 from __future__ import annotations

@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
+from django.db.models import ProtectedError, RestrictedError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gridcare.core.errors import DomainError
-from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_find
+from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_bureau, demo_find
 from gridcare.demo.logins import BASE_URL, demo_accounts, login_rows
 from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
 from gridcare.demo.reset import demo_reset
@@ -68,9 +69,8 @@ class Command(BaseCommand):
         with console.status("Migrating the database and collecting static files…"):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
-        if options["reset"] and demo_find() is not None:
-            deleted = demo_reset()
-            console.print(f"Deleted the existing demo ({sum(deleted.values())} rows).")
+        if options["reset"] and demo_bureau() is not None:
+            self._reset(console)
         info = demo_find()
         if info is None:
             info = self._build(console, plan)
@@ -79,6 +79,16 @@ class Command(BaseCommand):
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
+
+    def _reset(self, console: Console) -> None:
+        try:
+            deleted = demo_reset()
+        except (ProtectedError, RestrictedError) as exc:
+            # Another app has attached rows (bills, work orders…) to demo accounts.
+            raise CommandError(
+                f"cannot reset the demo, nothing was deleted: {exc.args[0]}"
+            ) from exc
+        console.print(f"Deleted the existing demo ({sum(deleted.values()):,} rows).")
 
     def _build(self, console: Console, plan: DemoPlan) -> DemoInfo:
         columns = (

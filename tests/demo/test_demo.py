@@ -1,0 +1,228 @@
+"""`gridcare demo`: a small deterministic county utility, built once, found again, rebuilt alike.
+
+青溪县供电局 ─ 3 供电所 ─ 2 班组 each;  2 × 110 kV substations ─ 12 × 10 kV feeders ─ 台区 ─ meters
+"""
+
+from __future__ import annotations
+
+import argparse
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count, F
+from django.http import HttpRequest
+from django.test import Client
+
+from gridcare.core.choices import OrgUnitKind, Role
+from gridcare.core.models import AuditLog, OrgUnit, User
+from gridcare.core.validators import normalize_id_number, normalize_mobile
+from gridcare.customers.models import Account, AccountBinding, Customer
+from gridcare.demo.account_draft import draft_demo
+from gridcare.demo.generator import demo_bureau, demo_counts
+from gridcare.demo.plan import (
+    DEMO_CUSTOMER_MOBILE,
+    DEMO_PASSWORD,
+    STAFF_LOGINS,
+    DemoPlan,
+    parse_size,
+)
+from gridcare.grid.models import Meter, Transformer
+
+SMALL = DemoPlan(factor=parse_size("small"))
+
+
+@pytest.fixture(autouse=True)
+def _quick_static_files(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The command runs collectstatic; compressing the vendored front-end bundles into the
+    # shared var/ folder would take seconds, so tests collect the app assets into tmp_path.
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATICFILES_DIRS = []
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def run_demo(*args: str) -> str:
+    out = StringIO()
+    call_command("demo", "--size", "small", "--no-serve", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo_output(db: None) -> str:
+    """What the first `gridcare demo --size small --no-serve` printed."""
+    return run_demo()
+
+
+def built_counts() -> dict[str, int]:
+    bureau = demo_bureau()
+    assert bureau is not None, "the demo bureau exists"
+    return demo_counts(bureau)
+
+
+def api_login(client: Client, username: str) -> None:
+    response = client.post(
+        "/api/v1/auth/login",
+        {"username": username, "password": DEMO_PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+
+
+# --- Sizes (no database) ---
+
+
+@pytest.mark.parametrize(
+    ("value", "factor"), [("small", 0.1), ("default", 1.0), ("2", 2.0), ("0.5", 0.5)]
+)
+def test_size_accepts_names_and_factors(value: str, factor: float) -> None:
+    assert parse_size(value) == factor
+
+
+@pytest.mark.parametrize("value", ["huge", "0", "-1", "100"])
+def test_size_rejects_unknown_names_and_out_of_range_factors(value: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        parse_size(value)
+
+
+def test_default_size_is_a_county_of_twelve_thousand_accounts() -> None:
+    plan = DemoPlan()
+    assert (plan.accounts, plan.transformers, plan.meters) == (12_000, 240, 12_240)
+    assert plan.residential > 0.8 * plan.accounts
+    assert sum(plan.tariff_counts().values()) == plan.accounts
+
+
+def test_same_seed_drafts_the_same_data_and_another_seed_does_not() -> None:
+    first, again = draft_demo(SMALL), draft_demo(SMALL)
+    other = draft_demo(DemoPlan(seed=SMALL.seed + 1, factor=SMALL.factor))
+    assert first.customers[1] == again.customers[1]
+    assert first.accounts == again.accounts
+    assert first.customers[1].name != other.customers[1].name
+
+
+# --- The built demo ---
+
+
+@pytest.mark.django_db
+def test_demo_has_the_planned_counts_per_level_and_tariff_class(demo_output: str) -> None:
+    counts = built_counts()
+    assert counts["substations"] == 2
+    assert counts["feeders"] == 12
+    assert counts["transformers"] == SMALL.transformers
+    assert counts["accounts"] == SMALL.accounts
+    assert counts["customers"] == SMALL.customers
+    assert counts["meters"] == SMALL.meters
+    assert counts["transformer_total_meters"] == SMALL.transformers
+    for tariff_class, expected in SMALL.tariff_counts().items():
+        assert counts[f"accounts.{tariff_class}"] == expected
+    kinds = dict(OrgUnit.objects.values_list("kind").annotate(n=Count("pk")))
+    assert kinds == {OrgUnitKind.BUREAU: 1, OrgUnitKind.STATION: 3, OrgUnitKind.TEAM: 6}
+    assert counts["consent_records"] > 0
+    assert counts["wechat_identities"] > 0
+    assert "13800138000" in demo_output
+
+
+@pytest.mark.django_db
+def test_account_numbers_are_13_digits_and_unique(demo_output: str) -> None:
+    numbers = list(Account.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == SMALL.accounts
+    assert all(len(number) == 13 and number.isdigit() for number in numbers)
+
+
+@pytest.mark.django_db
+def test_every_meter_is_cached_under_its_transformers_feeder_and_substation(
+    demo_output: str,
+) -> None:
+    meters = Meter.objects.all()
+    assert meters.count() == SMALL.meters
+    assert not meters.exclude(feeder=F("transformer__feeder")).exists()
+    assert not meters.exclude(substation=F("transformer__feeder__substation")).exists()
+    # One meter per account, under a transformer of the account's own station.
+    linked = Account.objects.filter(meter_links__meter__transformer__org_unit=F("supply_unit"))
+    assert linked.count() == SMALL.accounts
+    totals = Transformer.objects.filter(meters__is_transformer_total=True).distinct()
+    assert totals.count() == SMALL.transformers
+
+
+@pytest.mark.django_db
+def test_personal_data_is_valid_and_the_id_number_is_stored_encrypted(demo_output: str) -> None:
+    people = Customer.objects.exclude(id_number="")
+    assert people.count() > SMALL.accounts // 2
+    for customer in people[:200]:
+        assert normalize_id_number(customer.id_number) == customer.id_number
+        assert normalize_mobile(customer.mobile) == customer.mobile
+    person = people.first()
+    assert person is not None
+    with connection.cursor() as cursor:
+        table = Customer._meta.db_table
+        cursor.execute(f"SELECT id_number FROM {table} WHERE id = %s", [person.pk])
+        (stored,) = cursor.fetchone()
+    assert person.id_number not in stored
+
+
+@pytest.mark.django_db
+def test_every_role_has_a_user_who_can_log_in(demo_output: str) -> None:
+    usernames = {login.role: login.username for login in STAFF_LOGINS}
+    usernames[Role.CUSTOMER] = DEMO_CUSTOMER_MOBILE
+    assert set(usernames) == set(Role)
+    for role, username in usernames.items():
+        user = User.objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        client = Client()
+        assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
+    dispatcher = User.objects.select_related("org_unit").get(username="demo-dispatcher")
+    assert dispatcher.org_unit is not None
+    assert dispatcher.org_unit.kind == OrgUnitKind.TEAM
+    assert User.objects.get(username="demo-admin").is_superuser
+
+
+@pytest.mark.django_db
+def test_demo_customer_sees_exactly_the_bound_accounts(demo_output: str) -> None:
+    same_mobile = Account.objects.filter(registered_mobile=DEMO_CUSTOMER_MOBILE)
+    bound = AccountBinding.objects.filter(user__username=DEMO_CUSTOMER_MOBILE)
+    bound_numbers = sorted(bound.values_list("account__number", flat=True))
+    assert len(bound_numbers) == 2
+    assert same_mobile.exclude(number__in=bound_numbers).exists(), "one is left to bind"
+    client = Client()
+    api_login(client, DEMO_CUSTOMER_MOBILE)
+    response = client.get("/api/v1/accounts")
+    assert response.status_code == 200, response.content
+    assert [item["number"] for item in response.json()["items"]] == bound_numbers
+
+
+@pytest.mark.django_db
+def test_running_again_builds_nothing_and_prints_the_logins(demo_output: str) -> None:
+    before = built_counts()
+    output = run_demo()
+    assert built_counts() == before
+    assert "already exists" in output
+    assert "demo-admin" in output
+    assert AuditLog.objects.filter(action="demo.build").count() == 1
+
+
+@pytest.mark.django_db
+def test_another_size_keeps_the_existing_demo_and_says_so(demo_output: str) -> None:
+    out = StringIO()
+    call_command("demo", "--size", "0.2", "--no-serve", stdout=out)
+    assert "Keeping the existing demo" in out.getvalue()
+    assert Account.objects.count() == SMALL.accounts
+
+
+@pytest.mark.django_db
+def test_reset_and_rebuild_with_the_same_seed_gives_the_same_data(demo_output: str) -> None:
+    def first_name_and_number() -> tuple[str, str]:
+        customer = Customer.objects.order_by("pk").first()
+        account = Account.objects.order_by("pk").first()
+        assert customer is not None
+        assert account is not None
+        return customer.name, account.number
+
+    before = first_name_and_number()
+    output = run_demo("--reset")
+    assert "Deleted the existing demo" in output
+    assert first_name_and_number() == before
+    assert Account.objects.count() == SMALL.accounts
