@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_id_number, mask_mobile, mask_name
@@ -38,8 +39,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     context = {
-        "roles": user_roles(request.user),
+        "roles": [Role(name).label for name in user_roles(request.user) if name in Role.values],
         "can_search": request.user.has_perm(VIEW_CUSTOMER),
+        "summary": selectors.scope_summary(user=request.user),
     }
     return render(request, "console/dashboard.html", context)
 
@@ -64,7 +66,11 @@ def customer_360_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         view = selectors.customer_360(user=request.user, customer_id=customer_id)
     except DomainError:
         return page_not_found(request)
-    context = {"view": view, "can_reveal": request.user.has_perm(REVEAL_PII)}
+    context = {
+        "view": view,
+        "consents": selectors.consent_labelled(view.consents),
+        "can_reveal": request.user.has_perm(REVEAL_PII),
+    }
     return render(request, "console/customer_360.html", context)
 
 

@@ -8,7 +8,6 @@ Monday–Friday, because a wrong deadline is worse than a loud one.
 from __future__ import annotations
 
 import datetime as dt
-
 from zoneinfo import ZoneInfo
 
 import chinese_calendar

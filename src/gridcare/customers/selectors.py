@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gridcare.core.errors import NotFound
 from gridcare.core.models import User
 from gridcare.core.privacy import blind_index
 from gridcare.core.selectors import org_units_in_scope
+from gridcare.customers.choices import ConsentPurpose, ImportanceLevel, TariffClass
 from gridcare.customers.models import (
     Account,
     AccountBinding,
@@ -112,12 +113,47 @@ class Customer360:
     consents: dict[str, bool]
 
 
+@dataclass(frozen=True)
+class ScopeSummary:
+    """What a staff member's area holds: the numbers on the console workbench."""
+
+    accounts: int
+    customers: int
+    by_tariff_class: list[tuple[str, int]]
+    sensitive_accounts: int
+    important_accounts: int
+
+
+def scope_summary(*, user: User) -> ScopeSummary:
+    accounts = accounts_visible_to(user)
+    by_class = dict(
+        accounts.order_by()
+        .values_list("tariff_class")
+        .annotate(n=Count("pk"))
+        .values_list("tariff_class", "n")
+    )
+    return ScopeSummary(
+        accounts=sum(by_class.values()),
+        customers=accounts.order_by().values("customer_id").distinct().count(),
+        by_tariff_class=[
+            (str(label), by_class.get(value, 0)) for value, label in TariffClass.choices
+        ],
+        sensitive_accounts=accounts.filter(is_sensitive=True).count(),
+        important_accounts=accounts.exclude(importance_level=ImportanceLevel.NONE).count(),
+    )
+
+
 def consent_current(*, customer: Customer) -> dict[str, bool]:
     """The newest decision per purpose; a purpose never asked about is absent (= no consent)."""
     current: dict[str, bool] = {}
     for record in ConsentRecord.objects.filter(customer=customer).order_by("-at", "-id"):
         current.setdefault(record.purpose, record.granted)
     return current
+
+
+def consent_labelled(consents: dict[str, bool]) -> list[tuple[str, bool | None]]:
+    """Every consent purpose with its display label and decision (None = never asked)."""
+    return [(str(label), consents.get(value)) for value, label in ConsentPurpose.choices]
 
 
 def customer_360(*, user: User, customer_id: int) -> Customer360:
