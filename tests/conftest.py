@@ -1,11 +1,11 @@
-"""Shared fixtures: the persona world (gridcare.core.testing.personas) and API clients."""
+"""Shared fixtures: the persona world (gridcare.testing.personas) and API clients."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
 
-from gridcare.core.testing.personas import World, build_world
+from gridcare.testing.personas import World, build_world
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib import admin
 
-from gridcare.core.testing.personas import World
+from gridcare.testing.personas import World
 from gridcare.grid.models import Meter
 
 

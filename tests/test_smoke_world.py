@@ -1,4 +1,4 @@
-from gridcare.core.testing.personas import ACCOUNT_A, World
+from gridcare.testing.personas import ACCOUNT_A, World
 
 
 def test_alice_sees_her_account_in_the_api(world: World, client_for) -> None:

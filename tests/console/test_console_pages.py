@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from gridcare.core.models import AuditLog
-from gridcare.core.testing.personas import ALICE_ID_NUMBER, ALICE_MOBILE, World
+from gridcare.testing.personas import ALICE_ID_NUMBER, ALICE_MOBILE, World
 
 STAFF_SEARCHERS = ["agent_s1", "clerk_s1", "dispatcher", "manager", "admin"]
 NO_SEARCH = ["crew", "analyst"]
@@ -132,7 +132,7 @@ def test_workbench_shows_the_role_and_the_area_numbers(world: World, client_for)
 
 
 def test_customer_cannot_log_in_on_the_staff_page(world: World) -> None:
-    from gridcare.core.testing.personas import PASSWORD
+    from gridcare.testing.personas import PASSWORD
 
     response = Client().post("/console/login/", {"username": ALICE_MOBILE, "password": PASSWORD})
     assert response.status_code == 400

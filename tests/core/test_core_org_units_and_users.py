@@ -22,7 +22,7 @@ from gridcare.core.services import (
     staff_user_create,
     user_roles,
 )
-from gridcare.core.testing.personas import ALICE_MOBILE, PASSWORD, World
+from gridcare.testing.personas import ALICE_MOBILE, PASSWORD, World
 
 # --- Org-unit tree ---
 

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from gridcare.core.errors import DomainError
 from gridcare.core.models import AuditLog
-from gridcare.core.testing.personas import (
+from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,

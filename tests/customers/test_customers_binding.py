@@ -17,7 +17,7 @@ from django.utils import timezone
 from gridcare.core.errors import DomainError, NotFound, RateLimited
 from gridcare.core.models import AuditLog, User
 from gridcare.core.services import customer_user_register
-from gridcare.core.testing.personas import (
+from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,

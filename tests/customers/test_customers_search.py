@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from gridcare.core.errors import NotFound
-from gridcare.core.testing.personas import (
+from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from gridcare.core.testing.personas import (
+from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,

@@ -10,7 +10,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from gridcare.core.services import api_token_issue
-from gridcare.core.testing.personas import World
+from gridcare.testing.personas import World
 from gridcare.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)

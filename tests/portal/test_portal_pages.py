@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from gridcare.core.models import User
-from gridcare.core.testing.personas import (
+from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
     ACCOUNT_C,

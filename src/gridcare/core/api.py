@@ -6,17 +6,32 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from gridcare.core.api_support import AUTH, acting_user
 from gridcare.core.auth import login_check
 from gridcare.core.errors import DomainError, PermissionDeniedError
 from gridcare.core.models import ApiToken, User
-from gridcare.core.schemas import ErrorOut, LoginIn, MeOut, TokenCreatedOut, TokenCreateIn, TokenOut
+from gridcare.core.schemas import (
+    ErrorOut,
+    LoginIn,
+    MeOut,
+    TokenCreatedOut,
+    TokenCreateIn,
+    TokenOut,
+    ValidationErrorOut,
+)
 from gridcare.core.services import api_token_issue, api_token_revoke, user_roles
 
 router = Router(tags=["auth"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    429: ErrorOut,
+}
 
 
 def _me(user: User) -> MeOut:
@@ -41,9 +56,9 @@ def auth_login(request: HttpRequest, payload: LoginIn) -> MeOut:
 
 
 @router.post("/logout", auth=AUTH, response={204: None, **ERRORS})
-def auth_logout(request: HttpRequest) -> tuple[int, None]:
+def auth_logout(request: HttpRequest) -> Status[None]:
     logout(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", auth=AUTH, response={200: MeOut, **ERRORS})
@@ -57,7 +72,7 @@ def token_list(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/tokens", auth=AUTH, response={201: TokenCreatedOut, **ERRORS})
-def token_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, TokenCreatedOut]:
+def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
     """Issue a bearer token for an integration; the token is shown only in this answer."""
     user = acting_user(request)
     if user.is_customer:
@@ -77,10 +92,10 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, Tok
     out = TokenCreatedOut.model_validate(
         TokenOut.from_orm(token).model_dump() | {"token": plaintext}
     )
-    return 201, out
+    return Status(201, out)
 
 
 @router.delete("/tokens/{token_id}", auth=AUTH, response={204: None, **ERRORS})
-def token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     api_token_revoke(actor=acting_user(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)

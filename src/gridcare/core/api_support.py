@@ -32,6 +32,12 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: nothing for CSRF to protect; let the bearer scheme answer.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
         if isinstance(user, User) and user.is_authenticated and user.is_active:
@@ -49,7 +55,9 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
-AUTH = [SessionAuth(), BearerTokenAuth()]
+# Bearer first: an integration's POST carries no session cookie and must not meet the
+# CSRF check that protects cookie sessions.
+AUTH = [BearerTokenAuth(), SessionAuth()]
 
 
 class WithExtras:
@@ -122,5 +130,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            body = {"code": "request.invalid", "message": "请求内容不是有效的 JSON", "field": None}
+            return api.create_response(request, body, status=422)
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            body = {"code": "core.auth.csrf_failed", "message": "安全校验失败，请刷新页面后重试"}
+            return api.create_response(request, body, status=403)
         body = {"code": f"http.{exc.status_code}", "message": str(exc)}
         return api.create_response(request, body, status=exc.status_code)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Schema
 
@@ -9,6 +10,10 @@ class ErrorOut(Schema):
     code: str
     message: str
     field: str | None = None
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[dict[str, Any]] = []
 
 
 class LoginIn(Schema):

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from gridcare.core.api_support import (
@@ -16,7 +16,7 @@ from gridcare.core.api_support import (
 from gridcare.core.errors import DomainError
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.roles import VIEW_ACCOUNT, VIEW_CUSTOMER
-from gridcare.core.schemas import ErrorOut
+from gridcare.core.schemas import ErrorOut, ValidationErrorOut
 from gridcare.core.services import pii_reveal
 from gridcare.customers import selectors, services
 from gridcare.customers.models import Account, Customer
@@ -36,7 +36,15 @@ from gridcare.grid.selectors import meter_topology_path
 
 customers_router = Router(tags=["customers"], auth=AUTH)
 accounts_router = Router(tags=["accounts"], auth=AUTH)
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ValidationErrorOut,
+    429: ErrorOut,
+}
 REVEALABLE = {"name", "mobile", "id_number"}
 
 
@@ -72,7 +80,10 @@ def customer_detail(request: HttpRequest, customer_id: int) -> CustomerDetailOut
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
     view = selectors.customer_360(user=user, customer_id=customer_id)
-    accounts = [_with_topology(item.account) for item in view.accounts]
+    accounts = [
+        WithExtras(item.account, topology=[TopologyOut.build(path) for path in item.paths])
+        for item in view.accounts
+    ]
     detail = WithExtras(view.customer, accounts=accounts, consents=view.consents)
     return CustomerDetailOut.from_orm(detail)
 
@@ -132,18 +143,18 @@ def binding_request(request: HttpRequest, payload: BindRequestIn) -> BindRequest
 
 
 @accounts_router.post("/bindings/confirm", response={201: AccountOut, **ERRORS})
-def binding_confirm(request: HttpRequest, payload: BindConfirmIn) -> tuple[int, Account]:
+def binding_confirm(request: HttpRequest, payload: BindConfirmIn) -> Status[Account]:
     user = acting_user(request)
     require_customer(user)
     binding = services.account_bind_confirm(
         actor=user, account_number=payload.account_number, code=payload.code
     )
-    return 201, selectors.account_get_for_user(user=user, number=binding.account.number)
+    return Status(201, selectors.account_get_for_user(user=user, number=binding.account.number))
 
 
 @accounts_router.delete("/bindings/{number}", response={204: None, **ERRORS})
-def binding_delete(request: HttpRequest, number: str) -> tuple[int, None]:
+def binding_delete(request: HttpRequest, number: str) -> Status[None]:
     user = acting_user(request)
     require_customer(user)
     services.account_unbind(actor=user, account_number=number)
-    return 204, None
+    return Status(204, None)

@@ -19,7 +19,6 @@ from gridcare.core.selectors import org_units_in_scope
 from gridcare.customers.choices import ConsentPurpose, ImportanceLevel, TariffClass
 from gridcare.customers.models import (
     Account,
-    AccountBinding,
     AccountMeter,
     ConsentRecord,
     Customer,
@@ -164,12 +163,12 @@ def customer_360(*, user: User, customer_id: int) -> Customer360:
         accounts_visible_to(user)
         .filter(customer=customer)
         .prefetch_related(Prefetch("meter_links", queryset=links))
+        .annotate(live_bindings=Count("bindings", filter=Q(bindings__revoked_at__isnull=True)))
     )
     views = []
     for account in accounts:
         paths = [meter_topology_path(meter=link.meter) for link in account.meter_links.all()]
-        bound = AccountBinding.objects.filter(account=account, revoked_at__isnull=True).count()
-        views.append(AccountView(account=account, paths=paths, bound_logins=bound))
+        views.append(AccountView(account=account, paths=paths, bound_logins=account.live_bindings))
     return Customer360(
         customer=customer, accounts=views, consents=consent_current(customer=customer)
     )

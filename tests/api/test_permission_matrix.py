@@ -1,0 +1,470 @@
+"""Who may call what: every persona against every endpoint of /api/v1.
+
+Anonymous → 401, wrong role → 403, right role → success, right role outside the org scope
+→ 404 (never 403, so the API does not confirm that a record exists). Each cell also checks
+the persisted effect: a call that is refused changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+
+from gridcare.core.models import ApiToken, AuditLog
+from gridcare.core.services import api_token_issue
+from gridcare.testing.personas import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    ACCOUNT_C,
+    ALICE_ID_NUMBER,
+    ALICE_MOBILE,
+    BOB_MOBILE,
+    PASSWORD,
+    World,
+)
+from gridcare.customers.models import AccountBinding, SimulatedMessage
+from gridcare.customers.services import account_bind_request
+
+from .conftest import assert_chinese_error, openapi_document, visible_text
+
+API = "/api/v1"
+ANONYMOUS_BODY = {"code": "core.auth.required", "message": "请先登录或提供有效的访问令牌"}
+PERSONAS = (
+    "anonymous",
+    "alice",
+    "bob",
+    "agent_s1",
+    "agent_s2",
+    "clerk_s1",
+    "dispatcher",
+    "crew",
+    "analyst",
+    "manager",
+    "admin",
+)
+CUSTOMERS = ("alice", "bob")
+SUCCESS = (200, 201, 204)
+
+
+def table(default: int, **overrides: int) -> dict[str, int]:
+    """Expected status per persona: `default` for every logged-in persona, 401 anonymous."""
+    statuses = dict.fromkeys(PERSONAS, default) | {"anonymous": 401}
+    for name, status in overrides.items():
+        assert name in PERSONAS, name
+        statuses[name] = status
+    return statuses
+
+
+def each(names: tuple[str, ...], status: int) -> dict[str, int]:
+    return dict.fromkeys(names, status)
+
+
+Prepared = tuple[str, dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One endpoint aimed at one resource of the persona world, with the expected statuses.
+
+    `prepare(world, persona, capture)` returns the path and JSON body; `effect()` counts the
+    rows a successful call changes by `delta` (and a refused call leaves alone).
+    """
+
+    key: str
+    method: str
+    route: str
+    expect: dict[str, int]
+    prepare: Callable[[World, str, Any], Prepared]
+    effect: Callable[[], int] | None = None
+    delta: int = 0
+
+
+def fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[World, str, Any], Prepared]:
+    return lambda world, persona, capture: (API + path, body)
+
+
+def customer_path(attr: str, suffix: str = "") -> Callable[[World, str, Any], Prepared]:
+    def prepare(world: World, persona: str, capture: Any) -> Prepared:
+        customer: Model = getattr(world, attr)
+        body = {"field": "mobile"} if suffix else None
+        return f"{API}/customers/{customer.pk}{suffix}", body
+
+    return prepare
+
+
+def admins_token(world: World, persona: str, capture: Any) -> Prepared:
+    admin = world.users["admin"]
+    token, _ = api_token_issue(actor=admin, user=admin, name="admin's integration")
+    return f"{API}/auth/tokens/{token.pk}", None
+
+
+def pending_code_for_c(world: World, persona: str, capture: Any) -> Prepared:
+    """Customers first receive a real code for account C, as the portal flow would."""
+    code = "000000"
+    user = world.users.get(persona)
+    if user is not None and user.is_customer:
+        with capture(execute=True):
+            account_bind_request(actor=user, account_number=ACCOUNT_C)
+        text = SimulatedMessage.objects.filter(mobile="13700000003").first().text  # type: ignore[union-attr]
+        code = re.search(r"验证码 (\d{6})", text).group(1)  # type: ignore[union-attr]
+    return f"{API}/accounts/bindings/confirm", {"account_number": ACCOUNT_C, "code": code}
+
+
+def active_bindings() -> int:
+    return AccountBinding.objects.filter(revoked_at__isnull=True).count()
+
+
+ENDPOINTS = [
+    Endpoint("GET /auth/me", "GET", "/auth/me", table(200), fixed("/auth/me")),
+    Endpoint("GET /auth/tokens", "GET", "/auth/tokens", table(200), fixed("/auth/tokens")),
+    Endpoint(
+        "POST /auth/tokens",
+        "POST",
+        "/auth/tokens",
+        table(201, **each(CUSTOMERS, 403)),
+        fixed("/auth/tokens", {"name": "matrix"}),
+        effect=ApiToken.objects.count,
+        delta=1,
+    ),
+    Endpoint(
+        "DELETE /auth/tokens/{admin's}",
+        "DELETE",
+        "/auth/tokens/{token_id}",
+        table(404, admin=204),
+        admins_token,
+        effect=lambda: ApiToken.objects.filter(revoked_at__isnull=True).count(),
+        delta=-1,
+    ),
+    Endpoint(
+        "GET /customers",
+        "GET",
+        "/customers",
+        table(200, **each((*CUSTOMERS, "crew", "analyst"), 403)),
+        fixed("/customers"),
+    ),
+    Endpoint(
+        "GET /customers/{alice}",
+        "GET",
+        "/customers/{customer_id}",
+        table(200, **each((*CUSTOMERS, "crew", "analyst"), 403), agent_s2=404),
+        customer_path("customer_alice"),
+    ),
+    Endpoint(
+        "GET /customers/{bob}",
+        "GET",
+        "/customers/{customer_id}",
+        table(
+            200,
+            **each((*CUSTOMERS, "crew", "analyst"), 403),
+            **each(("agent_s1", "clerk_s1", "dispatcher"), 404),
+        ),
+        customer_path("customer_bob"),
+    ),
+    Endpoint(
+        "POST /customers/{alice}/reveal",
+        "POST",
+        "/customers/{customer_id}/reveal",
+        table(403, agent_s2=404, manager=200, admin=200),
+        customer_path("customer_alice", "/reveal"),
+        effect=lambda: AuditLog.objects.filter(action="core.pii.reveal").count(),
+        delta=1,
+    ),
+    Endpoint("GET /accounts", "GET", "/accounts", table(200), fixed("/accounts")),
+    Endpoint(
+        "GET /accounts/{A}",
+        "GET",
+        "/accounts/{number}",
+        table(200, bob=404, agent_s2=404),
+        fixed(f"/accounts/{ACCOUNT_A}"),
+    ),
+    Endpoint(
+        "GET /accounts/{B}",
+        "GET",
+        "/accounts/{number}",
+        table(200, **each(("alice", "agent_s1", "clerk_s1", "dispatcher", "crew"), 404)),
+        fixed(f"/accounts/{ACCOUNT_B}"),
+    ),
+    Endpoint(
+        "POST /accounts/bindings/request",
+        "POST",
+        "/accounts/bindings/request",
+        table(403, alice=200, bob=200),
+        fixed("/accounts/bindings/request", {"account_number": ACCOUNT_C}),
+        effect=SimulatedMessage.objects.count,
+        delta=1,
+    ),
+    Endpoint(
+        "POST /accounts/bindings/confirm",
+        "POST",
+        "/accounts/bindings/confirm",
+        table(403, alice=201, bob=201),
+        pending_code_for_c,
+        effect=active_bindings,
+        delta=1,
+    ),
+    Endpoint(
+        "DELETE /accounts/bindings/{A}",
+        "DELETE",
+        "/accounts/bindings/{number}",
+        table(403, alice=204, bob=404),
+        fixed(f"/accounts/bindings/{ACCOUNT_A}"),
+        effect=active_bindings,
+        delta=-1,
+    ),
+]
+
+
+def _cells() -> list[Any]:
+    cells = []
+    for endpoint in ENDPOINTS:
+        assert set(endpoint.expect) == set(PERSONAS), endpoint.key
+        for persona in PERSONAS:
+            status = endpoint.expect[persona]
+            cells.append(pytest.param(endpoint, persona, status, id=f"{endpoint.key}|{persona}"))
+    return cells
+
+
+def call(client: Client, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body) if body is not None else ""
+    return client.generic(method, path, data, content_type="application/json")
+
+
+@pytest.mark.parametrize(("endpoint", "persona", "status"), _cells())
+def test_each_persona_gets_the_status_its_role_and_org_scope_allow(
+    endpoint: Endpoint,
+    persona: str,
+    status: int,
+    world: World,
+    client_for: Callable[[str], Client],
+    django_capture_on_commit_callbacks: Any,
+    assert_schema: Callable[..., Any],
+) -> None:
+    path, body = endpoint.prepare(world, persona, django_capture_on_commit_callbacks)
+    client = Client() if persona == "anonymous" else client_for(persona)
+    before = endpoint.effect() if endpoint.effect else 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = call(client, endpoint.method, path, body)
+
+    assert response.status_code == status, response.content.decode()
+    payload = assert_schema(response)
+    if status == 401:
+        assert payload == ANONYMOUS_BODY
+    elif status in (403, 404):
+        assert_chinese_error(payload)
+        # A refusal names the rule that said no and carries nothing about the record.
+        assert set(payload) <= {"code", "message", "field"}, payload
+    if endpoint.effect is not None:
+        expected = endpoint.delta if status in SUCCESS else 0
+        assert endpoint.effect() - before == expected
+
+
+def test_the_matrix_covers_every_documented_endpoint_but_login_and_logout() -> None:
+    documented = {
+        (method.upper(), path.removeprefix(API))
+        for path, operations in openapi_document()["paths"].items()
+        for method in operations
+    }
+    covered = {(endpoint.method, endpoint.route) for endpoint in ENDPOINTS}
+
+    assert documented - covered == {("POST", "/auth/login"), ("POST", "/auth/logout")}
+
+
+ALL = [ACCOUNT_A, ACCOUNT_B, ACCOUNT_C]
+
+
+@pytest.mark.parametrize(
+    ("persona", "numbers"),
+    [
+        ("alice", [ACCOUNT_A]),
+        ("bob", [ACCOUNT_B]),
+        ("agent_s1", [ACCOUNT_A]),
+        ("agent_s2", [ACCOUNT_B, ACCOUNT_C]),
+        ("clerk_s1", [ACCOUNT_A]),
+        ("dispatcher", [ACCOUNT_A]),
+        ("crew", [ACCOUNT_A]),
+        ("analyst", ALL),
+        ("manager", ALL),
+        ("admin", ALL),
+    ],
+)
+def test_each_persona_lists_exactly_the_accounts_of_their_bindings_or_scope(
+    persona: str,
+    numbers: list[str],
+    world: World,
+    client_for: Callable[[str], Client],
+    assert_schema: Callable[..., Any],
+) -> None:
+    response = client_for(persona).get(f"{API}/accounts")
+
+    assert response.status_code == 200
+    page = assert_schema(response)
+    assert [item["number"] for item in page["items"]] == numbers
+    assert page["count"] == len(numbers)
+
+
+# --- Scope stories: a 404 must not tell a foreign record from a missing one ---
+
+FOREIGN_DETAILS = [
+    ACCOUNT_B,
+    BOB_MOBILE,
+    "139****0002",
+    "李四",
+    "李*",
+    "棠下",
+    ACCOUNT_A,
+    ALICE_MOBILE,
+    ALICE_ID_NUMBER,
+    "张三丰",
+    "张*丰",
+]
+
+
+def test_alice_asking_for_bobs_account_gets_a_404_that_carries_nothing_about_it(
+    world: World, client_for: Callable[[str], Client], assert_schema: Callable[..., Any]
+) -> None:
+    response = client_for("alice").get(f"{API}/accounts/{ACCOUNT_B}")
+
+    assert response.status_code == 404
+    assert assert_schema(response) == {
+        "code": "customers.account.not_found",
+        "message": "户号不存在",
+    }
+    text = visible_text(response.content)
+    for detail in FOREIGN_DETAILS:
+        assert detail not in text
+
+
+@pytest.mark.parametrize(
+    ("persona", "foreign"),
+    [("alice", ACCOUNT_B), ("bob", ACCOUNT_A), ("agent_s1", ACCOUNT_B), ("agent_s2", ACCOUNT_A)],
+)
+@pytest.mark.parametrize("missing", ["3100000000999", "9999999999999", "12345"])
+def test_a_missing_account_number_gets_the_same_404_as_one_outside_your_scope(
+    persona: str,
+    foreign: str,
+    missing: str,
+    world: World,
+    client_for: Callable[[str], Client],
+    assert_schema: Callable[..., Any],
+) -> None:
+    client = client_for(persona)
+
+    foreign_response = client.get(f"{API}/accounts/{foreign}")
+    missing_response = client.get(f"{API}/accounts/{missing}")
+
+    assert foreign_response.status_code == missing_response.status_code == 404
+    assert assert_schema(foreign_response) == assert_schema(missing_response)
+    assert foreign_response.content == missing_response.content
+
+
+def test_a_missing_customer_gets_the_same_404_as_one_outside_the_agents_scope(
+    world: World, client_for: Callable[[str], Client], assert_schema: Callable[..., Any]
+) -> None:
+    client = client_for("agent_s2")
+
+    foreign = client.get(f"{API}/customers/{world.customer_alice.pk}")
+    missing = client.get(f"{API}/customers/987654")
+
+    assert foreign.status_code == missing.status_code == 404
+    assert assert_schema(foreign) == assert_schema(missing)
+    assert assert_schema(foreign)["code"] == "customers.customer.not_found"
+
+
+def test_staff_get_a_customer_only_403_on_the_binding_endpoints(
+    world: World, client_for: Callable[[str], Client], assert_schema: Callable[..., Any]
+) -> None:
+    response = call(
+        client_for("agent_s1"),
+        "POST",
+        f"{API}/accounts/bindings/request",
+        {"account_number": ACCOUNT_C},
+    )
+
+    assert response.status_code == 403
+    assert assert_schema(response)["code"] == "core.customer_only"
+    assert SimulatedMessage.objects.count() == 0
+
+
+def test_customers_and_crew_get_a_permission_denied_403_on_the_customer_list(
+    world: World, client_for: Callable[[str], Client], assert_schema: Callable[..., Any]
+) -> None:
+    for persona in ("alice", "crew", "analyst"):
+        response = client_for(persona).get(f"{API}/customers")
+
+        assert response.status_code == 403, persona
+        body = assert_schema(response)
+        assert body["code"] == "core.permission_denied"
+        assert_chinese_error(body)
+
+
+# --- CSRF: a session cookie alone must not be enough for an unsafe request ---
+
+
+def _session_client_with_csrf(username: str) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    response = call(
+        client, "POST", f"{API}/auth/login", {"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.content
+    return client
+
+
+def test_a_session_post_without_the_csrf_token_is_refused_and_creates_nothing(
+    world: World, assert_schema: Callable[..., Any]
+) -> None:
+    client = _session_client_with_csrf("agent_s1")
+
+    response = call(client, "POST", f"{API}/auth/tokens", {"name": "no csrf"})
+
+    assert response.status_code == 403
+    assert assert_schema(response)["code"] == "core.auth.csrf_failed"
+    assert not ApiToken.objects.exists()
+
+
+def test_a_session_post_with_the_csrf_token_from_login_is_accepted(
+    world: World, assert_schema: Callable[..., Any]
+) -> None:
+    client = _session_client_with_csrf("agent_s1")
+    csrf = client.cookies["csrftoken"].value
+
+    response = client.post(
+        f"{API}/auth/tokens",
+        {"name": "with csrf"},
+        content_type="application/json",
+        headers={"X-CSRFToken": csrf},
+    )
+
+    assert response.status_code == 201, response.content
+    assert assert_schema(response)["name"] == "with csrf"
+    assert ApiToken.objects.filter(user=world.users["agent_s1"], name="with csrf").exists()
+
+
+def test_a_bearer_token_post_needs_no_csrf_token(
+    world: World, assert_schema: Callable[..., Any]
+) -> None:
+    agent = world.users["agent_s1"]
+    _, plaintext = api_token_issue(actor=agent, user=agent, name="integration")
+    client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {plaintext}"})
+
+    response = call(client, "POST", f"{API}/auth/tokens", {"name": "second"})
+
+    assert response.status_code == 201, response.content
+    assert assert_schema(response)["name"] == "second"
+    assert ApiToken.objects.filter(user=agent, name="second").exists()
+
+
+def test_an_anonymous_post_from_a_real_client_gets_the_json_401(
+    world: World, assert_schema: Callable[..., Any]
+) -> None:
+    response = call(Client(enforce_csrf_checks=True), "POST", f"{API}/auth/tokens", {"name": "x"})
+
+    assert response.status_code == 401, response.content
+    assert assert_schema(response) == ANONYMOUS_BODY
