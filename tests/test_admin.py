@@ -3,8 +3,8 @@
 import pytest
 from django.contrib import admin
 
-from gridcare.testing.personas import World
 from gridcare.grid.models import Meter
+from gridcare.testing.personas import World
 
 
 @pytest.mark.django_db

@@ -20,8 +20,8 @@ from django.test import Client
 
 from gridcare.core.models import AuditLog, User
 from gridcare.core.services import customer_user_register
-from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_C, PASSWORD, World
 from gridcare.customers.models import AccountBinding, BindingChallenge, SimulatedMessage
+from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_C, PASSWORD, World
 
 from .conftest import assert_chinese_error, visible_text
 

@@ -14,14 +14,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from gridcare.core.models import AuditLog, OrgUnit
-from gridcare.testing.personas import (
-    ACCOUNT_A,
-    ACCOUNT_B,
-    ACCOUNT_C,
-    ALICE_ID_NUMBER,
-    ALICE_MOBILE,
-    World,
-)
 from gridcare.customers.models import Account, Customer
 from gridcare.customers.services import (
     account_attach_meter,
@@ -30,6 +22,14 @@ from gridcare.customers.services import (
     premise_create,
 )
 from gridcare.grid.services import meter_install
+from gridcare.testing.personas import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    ACCOUNT_C,
+    ALICE_ID_NUMBER,
+    ALICE_MOBILE,
+    World,
+)
 
 from .conftest import assert_chinese_error, visible_text
 

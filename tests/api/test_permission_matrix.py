@@ -19,6 +19,8 @@ from django.test import Client
 
 from gridcare.core.models import ApiToken, AuditLog
 from gridcare.core.services import api_token_issue
+from gridcare.customers.models import AccountBinding, SimulatedMessage
+from gridcare.customers.services import account_bind_request
 from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -29,8 +31,6 @@ from gridcare.testing.personas import (
     PASSWORD,
     World,
 )
-from gridcare.customers.models import AccountBinding, SimulatedMessage
-from gridcare.customers.services import account_bind_request
 
 from .conftest import assert_chinese_error, openapi_document, visible_text
 

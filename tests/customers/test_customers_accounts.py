@@ -10,14 +10,6 @@ from django.utils import translation
 
 from gridcare.core.errors import DomainError
 from gridcare.core.models import AuditLog
-from gridcare.testing.personas import (
-    ACCOUNT_A,
-    ACCOUNT_B,
-    ACCOUNT_C,
-    ALICE_ID_NUMBER,
-    ALICE_MOBILE,
-    World,
-)
 from gridcare.customers.models import Account, AccountMeter, ConsentRecord, Customer, Premise
 from gridcare.customers.selectors import (
     accounts_downstream_of_feeder,
@@ -32,6 +24,14 @@ from gridcare.customers.services import (
     premise_create,
 )
 from gridcare.grid.services import meter_install, transformer_reassign
+from gridcare.testing.personas import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    ACCOUNT_C,
+    ALICE_ID_NUMBER,
+    ALICE_MOBILE,
+    World,
+)
 
 
 def _premise() -> Premise:

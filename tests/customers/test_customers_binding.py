@@ -17,6 +17,13 @@ from django.utils import timezone
 from gridcare.core.errors import DomainError, NotFound, RateLimited
 from gridcare.core.models import AuditLog, User
 from gridcare.core.services import customer_user_register
+from gridcare.customers.models import AccountBinding, BindingChallenge, SimulatedMessage
+from gridcare.customers.selectors import accounts_of_login
+from gridcare.customers.services import (
+    account_bind_confirm,
+    account_bind_request,
+    account_unbind,
+)
 from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -25,13 +32,6 @@ from gridcare.testing.personas import (
     BOB_MOBILE,
     PASSWORD,
     World,
-)
-from gridcare.customers.models import AccountBinding, BindingChallenge, SimulatedMessage
-from gridcare.customers.selectors import accounts_of_login
-from gridcare.customers.services import (
-    account_bind_confirm,
-    account_bind_request,
-    account_unbind,
 )
 
 CAROL_MOBILE = "13700000003"

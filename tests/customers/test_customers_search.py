@@ -12,15 +12,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from gridcare.core.errors import NotFound
-from gridcare.testing.personas import (
-    ACCOUNT_A,
-    ACCOUNT_B,
-    ACCOUNT_C,
-    ALICE_ID_NUMBER,
-    ALICE_MOBILE,
-    BOB_MOBILE,
-    World,
-)
 from gridcare.customers.models import AccountBinding
 from gridcare.customers.selectors import (
     account_get_for_user,
@@ -33,6 +24,15 @@ from gridcare.customers.selectors import (
     customers_visible_to,
 )
 from gridcare.customers.services import account_open, consent_record, premise_create
+from gridcare.testing.personas import (
+    ACCOUNT_A,
+    ACCOUNT_B,
+    ACCOUNT_C,
+    ALICE_ID_NUMBER,
+    ALICE_MOBILE,
+    BOB_MOBILE,
+    World,
+)
 
 ALL = {ACCOUNT_A, ACCOUNT_B, ACCOUNT_C}
 

@@ -11,7 +11,6 @@ from django.db.models import ProtectedError
 
 from gridcare.core.models import AuditLog, OrgUnit
 from gridcare.core.services import org_unit_create
-from gridcare.testing.personas import World
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
 from gridcare.grid.selectors import (
     meter_topology_path,
@@ -27,6 +26,7 @@ from gridcare.grid.services import (
     transformer_create,
     transformer_reassign,
 )
+from gridcare.testing.personas import World
 
 
 @dataclass
