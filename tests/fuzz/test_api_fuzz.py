@@ -3,8 +3,12 @@ with a server error, and every documented answer matches its schema."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -14,6 +18,18 @@ from gridcare.testing.personas import World
 from gridcare.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction_open() -> Iterator[None]:
+    # The WSGI handler closes "old" connections around each request, which would close the
+    # connection holding the test's transaction; Django's own test client detaches the same
+    # receivers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
