@@ -251,8 +251,9 @@ def test_customer_360_outside_scope_is_not_found(world: World, persona: str) -> 
     assert excinfo.value.code == "customers.customer.not_found"
 
 
-def test_customer_360_shows_only_the_accounts_in_the_readers_scope(world: World) -> None:
-    # Alice also rents a shop supplied by station S2.
+@pytest.fixture
+def alice_shop_in_s2(world: World) -> None:
+    """Alice also rents a shop (3100000000009) supplied by station S2."""
     account_open(
         actor=None,
         customer=world.customer_alice,
@@ -264,6 +265,11 @@ def test_customer_360_shows_only_the_accounts_in_the_readers_scope(world: World)
         tariff_class="general_commercial",
         contracted_capacity_kva=Decimal("20.0"),
     )
+
+
+def test_customer_360_shows_only_the_accounts_in_the_readers_scope(
+    world: World, alice_shop_in_s2: None
+) -> None:
     for persona, expected in [
         ("agent_s1", [ACCOUNT_A]),
         ("agent_s2", ["3100000000009"]),
@@ -273,18 +279,9 @@ def test_customer_360_shows_only_the_accounts_in_the_readers_scope(world: World)
         assert [item.account.number for item in view.accounts] == expected, persona
 
 
-def test_search_results_carry_only_the_accounts_in_the_readers_scope(world: World) -> None:
-    account_open(
-        actor=None,
-        customer=world.customer_alice,
-        number="3100000000009",
-        premise=premise_create(
-            province="广东省", city="广州市", district="天河区", street="棠下街道", detail="3 号"
-        ),
-        supply_unit=world.station_2,
-        tariff_class="general_commercial",
-        contracted_capacity_kva=Decimal("20.0"),
-    )
+def test_search_results_carry_only_the_accounts_in_the_readers_scope(
+    world: World, alice_shop_in_s2: None
+) -> None:
     for persona, expected in [
         ("agent_s1", [ACCOUNT_A]),
         ("agent_s2", ["3100000000009"]),
