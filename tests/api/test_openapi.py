@@ -20,6 +20,7 @@ ENDPOINTS = {
     ("post", "/auth/tokens"),
     ("delete", "/auth/tokens/{token_id}"),
     ("get", "/customers"),
+    ("post", "/customers"),
     ("get", "/customers/{customer_id}"),
     ("post", "/customers/{customer_id}/reveal"),
     ("get", "/accounts"),

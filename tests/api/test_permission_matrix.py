@@ -19,7 +19,7 @@ from django.test import Client
 
 from gridcare.core.models import ApiToken, AuditLog
 from gridcare.core.services import api_token_issue
-from gridcare.customers.models import AccountBinding, SimulatedMessage
+from gridcare.customers.models import AccountBinding, Customer, SimulatedMessage
 from gridcare.customers.services import account_bind_request
 from gridcare.testing.personas import (
     ACCOUNT_A,
@@ -148,6 +148,15 @@ ENDPOINTS = [
         "/customers",
         table(200, **each((*CUSTOMERS, "crew", "analyst"), 403)),
         fixed("/customers"),
+    ),
+    Endpoint(
+        "POST /customers",
+        "POST",
+        "/customers",
+        table(403, clerk_s1=201, admin=201),
+        fixed("/customers", {"kind": "person", "name": "钱七", "mobile": "13500000008"}),
+        effect=Customer.objects.count,
+        delta=1,
     ),
     Endpoint(
         "GET /customers/{alice}",

@@ -15,6 +15,7 @@ from gridcare.core.choices import Role
 VIEW_CUSTOMER = "customers.view_customer"
 VIEW_ACCOUNT = "customers.view_account"
 CHANGE_CUSTOMER = "customers.change_customer"
+ADD_CUSTOMER = "customers.add_customer"
 VIEW_GRID = "grid.view_meter"
 REVEAL_PII = "core.reveal_pii"
 VIEW_AUDIT = "core.view_auditlog"
@@ -25,12 +26,19 @@ _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [],
     Role.AGENT: [*_STAFF_READ],
-    Role.BUSINESS_HALL_CLERK: [*_STAFF_READ, CHANGE_CUSTOMER],
+    Role.BUSINESS_HALL_CLERK: [*_STAFF_READ, ADD_CUSTOMER, CHANGE_CUSTOMER],
     Role.DISPATCHER: [*_STAFF_READ],
     Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID],
     Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID],
     Role.MANAGER: [*_STAFF_READ, REVEAL_PII, VIEW_AUDIT],
-    Role.ADMIN: [*_STAFF_READ, CHANGE_CUSTOMER, REVEAL_PII, VIEW_AUDIT, MANAGE_TOKENS],
+    Role.ADMIN: [
+        *_STAFF_READ,
+        ADD_CUSTOMER,
+        CHANGE_CUSTOMER,
+        REVEAL_PII,
+        VIEW_AUDIT,
+        MANAGE_TOKENS,
+    ],
 }
 
 

@@ -15,7 +15,7 @@ from gridcare.core.api_support import (
 )
 from gridcare.core.errors import DomainError
 from gridcare.core.privacy import mask_mobile
-from gridcare.core.roles import VIEW_ACCOUNT, VIEW_CUSTOMER
+from gridcare.core.roles import ADD_CUSTOMER, VIEW_ACCOUNT, VIEW_CUSTOMER
 from gridcare.core.schemas import ErrorOut, ValidationErrorOut
 from gridcare.core.services import pii_reveal
 from gridcare.customers import selectors, services
@@ -26,6 +26,7 @@ from gridcare.customers.schemas import (
     BindConfirmIn,
     BindRequestIn,
     BindRequestOut,
+    CustomerCreateIn,
     CustomerDetailOut,
     CustomerOut,
     RevealIn,
@@ -73,6 +74,22 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilter]) -> Query
     if filters.q:
         return selectors.customer_search(user=user, query=filters.q)
     return selectors.customers_visible_to(user).order_by("pk")
+
+
+@customers_router.post("", response={201: CustomerOut, **ERRORS})
+def customer_create(request: HttpRequest, payload: CustomerCreateIn) -> Status[Customer]:
+    """Register a customer (business hall, integrations). Mobile and ID number are validated;
+    an ID number already registered is refused. The answer is masked like every other."""
+    user = acting_user(request)
+    require_staff_perm(user, ADD_CUSTOMER)
+    customer = services.customer_create(
+        actor=user,
+        kind=payload.kind,
+        name=payload.name,
+        mobile=payload.mobile,
+        id_number=payload.id_number,
+    )
+    return Status(201, customer)
 
 
 @customers_router.get("/{customer_id}", response={200: CustomerDetailOut, **ERRORS})

@@ -8,6 +8,7 @@ from decimal import Decimal
 from ninja import Schema
 
 from gridcare.core.privacy import mask_address_detail, mask_id_number, mask_mobile, mask_name
+from gridcare.customers.choices import CustomerKind
 from gridcare.customers.models import Account, Customer, Premise
 from gridcare.grid.selectors import TopologyPath
 
@@ -112,6 +113,13 @@ class BindRequestOut(Schema):
 class BindConfirmIn(Schema):
     account_number: str
     code: str
+
+
+class CustomerCreateIn(Schema):
+    kind: CustomerKind
+    name: str
+    mobile: str
+    id_number: str = ""
 
 
 class RevealIn(Schema):
