@@ -13,7 +13,7 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 install: $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --all-extras
 	npm ci --no-audit --no-fund --loglevel=error
 	./scripts/ensure-system-packages gettext
 	$(MAKE) --no-print-directory messages

@@ -189,13 +189,14 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
     expected = {
         "customer": set(),
         "agent": read,
-        "business_hall_clerk": read | {"customers.change_customer"},
+        "business_hall_clerk": read | {"customers.add_customer", "customers.change_customer"},
         "dispatcher": read,
         "field_crew": {"customers.view_account", "grid.view_meter"},
         "analyst": {"customers.view_account", "grid.view_meter"},
         "manager": read | {"core.reveal_pii", "core.view_auditlog"},
         "admin": read
         | {
+            "customers.add_customer",
             "customers.change_customer",
             "core.reveal_pii",
             "core.view_auditlog",
