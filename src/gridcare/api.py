@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from gridcare.core.api import router as auth_router
 from gridcare.core.api_support import install_error_handlers
 from gridcare.customers.api import accounts_router, customers_router
+from gridcare.metering.api import router as metering_router
 
 api = NinjaAPI(
     title="GridCare API",
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("/auth", auth_router)
 api.add_router("/customers", customers_router)
 api.add_router("/accounts", accounts_router)
+api.add_router("/metering", metering_router)

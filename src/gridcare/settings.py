@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "gridcare.core",
     "gridcare.grid",
     "gridcare.customers",
+    "gridcare.metering",
     "gridcare.portal",
     "gridcare.console",
     "gridcare.demo",
@@ -191,6 +192,14 @@ VERIFICATION_CODE_BACKEND = env_str(
 )
 VERIFICATION_CODE_TTL_SECONDS = env_int("GRIDCARE_VERIFICATION_CODE_TTL", 300)
 VERIFICATION_CODE_MAX_ATTEMPTS = env_int("GRIDCARE_VERIFICATION_CODE_MAX_ATTEMPTS", 5)
+
+# --- Meter data warehouse: Parquet under DATA_DIR, queried through Ibis ---
+# `duckdb://` (embedded, default), `spark://local` (PySpark local[*]) or `sc://host:15002`
+# (Spark Connect) — the same engine expressions run on each (docs/deploy.md).
+WAREHOUSE_URL = env_str("GRIDCARE_WAREHOUSE_URL", "duckdb://")
+WAREHOUSE_ROOT = Path(env_str("GRIDCARE_WAREHOUSE_ROOT", str(DATA_DIR / "warehouse")))
+# Largest body POST /api/v1/metering/readings accepts (a head-end batch, not a bulk load).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GRIDCARE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

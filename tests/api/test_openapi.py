@@ -28,6 +28,7 @@ ENDPOINTS = {
     ("post", "/accounts/bindings/request"),
     ("post", "/accounts/bindings/confirm"),
     ("delete", "/accounts/bindings/{number}"),
+    ("post", "/metering/readings"),
 }
 PUBLIC = {("post", "/auth/login")}
 

@@ -21,6 +21,7 @@ from gridcare.core.models import ApiToken, AuditLog
 from gridcare.core.services import api_token_issue
 from gridcare.customers.models import AccountBinding, Customer, SimulatedMessage
 from gridcare.customers.services import account_bind_request
+from gridcare.metering.models import ImportBatch
 from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -156,6 +157,15 @@ ENDPOINTS = [
         table(403, clerk_s1=201, admin=201),
         fixed("/customers", {"kind": "person", "name": "钱七", "mobile": "13500000008"}),
         effect=Customer.objects.count,
+        delta=1,
+    ),
+    Endpoint(
+        "POST /metering/readings",
+        "POST",
+        "/metering/readings",
+        table(403, admin=200),
+        fixed("/metering/readings", {"readings": []}),
+        effect=ImportBatch.objects.count,
         delta=1,
     ),
     Endpoint(

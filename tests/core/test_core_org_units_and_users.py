@@ -201,6 +201,7 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
             "core.reveal_pii",
             "core.view_auditlog",
             "core.add_apitoken",
+            "metering.add_importbatch",
         },
     }
     actual = {

@@ -48,7 +48,7 @@ def _quick_static_files(settings, tmp_path: Path) -> None:  # type: ignore[no-un
 
 def run_demo(*args: str) -> str:
     out = StringIO()
-    call_command("demo", "--size", "small", "--no-serve", *args, stdout=out)
+    call_command("demo", "--size", "small", "--no-serve", "--days", "0", *args, stdout=out)
     return out.getvalue()
 
 
@@ -207,7 +207,7 @@ def test_running_again_builds_nothing_and_prints_the_logins(demo_output: str) ->
 @pytest.mark.django_db
 def test_another_size_keeps_the_existing_demo_and_says_so(demo_output: str) -> None:
     out = StringIO()
-    call_command("demo", "--size", "0.2", "--no-serve", stdout=out)
+    call_command("demo", "--size", "0.2", "--no-serve", "--days", "0", stdout=out)
     assert "Keeping the existing demo" in out.getvalue()
     assert Account.objects.count() == SMALL.accounts
 

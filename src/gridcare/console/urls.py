@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcare.console import views
+from gridcare.console import views, views_metering
 
 app_name = "console"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("customers/<int:customer_id>/", views.customer_360_view, name="customer"),
     path("customers/<int:customer_id>/reveal/", views.reveal_view, name="reveal"),
+    path("transformers/", views_metering.transformers_view, name="transformers"),
+    path("transformers/<str:code>/", views_metering.transformer_view, name="transformer"),
 ]

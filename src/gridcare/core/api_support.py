@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from gridcare.core.errors import DomainError, PermissionDeniedError
@@ -57,6 +58,15 @@ class BearerTokenAuth(HttpBearer):
 
 # Bearer first: an integration's POST carries no session cookie and must not meet the
 # CSRF check that protects cookie sessions.
+class Pages(PageNumberPagination):
+    """Page-number pagination with bounded inputs: an absurd page number is a 422, not an
+    offset the database cannot represent."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=100_000)
+        page_size: int | None = Field(None, ge=1, le=200)
+
+
 AUTH = [BearerTokenAuth(), SessionAuth()]
 
 

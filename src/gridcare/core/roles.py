@@ -20,6 +20,7 @@ VIEW_GRID = "grid.view_meter"
 REVEAL_PII = "core.reveal_pii"
 VIEW_AUDIT = "core.view_auditlog"
 MANAGE_TOKENS = "core.add_apitoken"
+IMPORT_READINGS = "metering.add_importbatch"
 
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         REVEAL_PII,
         VIEW_AUDIT,
         MANAGE_TOKENS,
+        IMPORT_READINGS,
     ],
 }
 

@@ -3,10 +3,11 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from gridcare.core.api_support import (
     AUTH,
+    Pages,
     WithExtras,
     acting_user,
     client_ip,
@@ -66,7 +67,7 @@ def _with_topology(account: Account) -> WithExtras:
 
 
 @customers_router.get("", response={200: list[CustomerOut], **ERRORS})
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def customer_list(request: HttpRequest, filters: Query[CustomerFilter]) -> QuerySet[Customer]:
     """Search customers in your org scope by 户号, mobile, ID number or name prefix."""
     user = acting_user(request)
@@ -124,7 +125,7 @@ def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -
 
 
 @accounts_router.get("", response={200: list[AccountOut], **ERRORS})
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def account_list(request: HttpRequest, filters: Query[AccountFilter]) -> QuerySet[Account]:
     """Customers get the accounts bound to them; staff the accounts of their org scope."""
     user = acting_user(request)

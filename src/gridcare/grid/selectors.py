@@ -43,3 +43,19 @@ def meters_downstream_of_transformer(*, transformer: Transformer) -> QuerySet[Me
 
 def transformers_of_feeder(*, feeder: Feeder) -> QuerySet[Transformer]:
     return Transformer.objects.filter(feeder=feeder)
+
+
+def meters_dimension_rows() -> list[tuple[str, str, float, bool]]:
+    """(asset number, transformer code, multiplier, is transformer total) for every meter
+    in service: the meters dimension the metering engine joins readings with."""
+    rows = Meter.objects.exclude(status="removed").values_list(
+        "asset_number", "transformer__code", "multiplier", "is_transformer_total"
+    )
+    return [(asset, code, float(mult), bool(total)) for asset, code, mult, total in rows]
+
+
+def transformers_dimension_rows() -> list[tuple[str, float]]:
+    """(transformer code, rated kVA) for every transformer."""
+    return [
+        (code, float(kva)) for code, kva in Transformer.objects.values_list("code", "rated_kva")
+    ]

@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", views.accounts_view, name="accounts"),
     path("accounts/bind/", views.bind_view, name="bind"),
     path("accounts/<str:number>/", views.account_detail_view, name="account"),
+    path("accounts/<str:number>/usage/", views.usage_view, name="usage"),
 ]

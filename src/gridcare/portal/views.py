@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
@@ -23,6 +24,7 @@ from gridcare.core.web import (
 )
 from gridcare.customers import selectors, services
 from gridcare.customers.codes import code_sender
+from gridcare.metering.usage import account_usage
 from gridcare.portal.forms import BindConfirmForm, BindRequestForm, RegisterForm
 
 
@@ -82,6 +84,18 @@ def account_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError:
         return page_not_found(request)
     return render(request, "portal/account_detail.html", {"account": account})
+
+
+@customer_required
+def usage_view(request: HttpRequest, number: str) -> HttpResponse:
+    """用电分析: daily and monthly usage charts, time-of-use split, last year's month."""
+    assert isinstance(request.user, User)
+    try:
+        account = selectors.account_get_for_user(user=request.user, number=number)
+    except DomainError:
+        return page_not_found(request)
+    usage = account_usage(account=account, today=timezone.localdate())
+    return render(request, "portal/usage.html", {"account": account, "usage": usage})
 
 
 def _demo_code_hint(mobile: str) -> str | None:

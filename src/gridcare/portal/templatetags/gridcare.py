@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString
 from gridcare.core import privacy
 from gridcare.customers.choices import COLORS as ACCOUNT_COLORS
 from gridcare.grid.choices import COLORS as METER_COLORS
+from gridcare.metering.choices import COLORS as METERING_COLORS
 
 register = template.Library()
 
@@ -18,7 +19,7 @@ register.filter("mask_id_number", privacy.mask_id_number)
 register.filter("mask_address_detail", privacy.mask_address_detail)
 
 _BADGE_COLORS: dict[str, str] = {
-    str(k): v for k, v in [*ACCOUNT_COLORS.items(), *METER_COLORS.items()]
+    str(k): v for k, v in [*ACCOUNT_COLORS.items(), *METER_COLORS.items(), *METERING_COLORS.items()]
 }
 
 

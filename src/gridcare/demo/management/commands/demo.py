@@ -19,7 +19,9 @@ from rich.table import Table
 from gridcare.core.errors import DomainError
 from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_bureau, demo_find
 from gridcare.demo.logins import BASE_URL, demo_accounts, login_rows
+from gridcare.demo.meter_data import demo_readings_load, demo_readings_loaded
 from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
+from gridcare.demo.readings import DEMO_DAYS
 from gridcare.demo.reset import demo_reset
 
 COUNT_LABELS = (
@@ -56,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="build and print only")
         parser.add_argument(
+            "--days",
+            type=int,
+            default=DEMO_DAYS,
+            help=f"days of 15-minute meter readings to load (default {DEMO_DAYS}; 0: none)",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="delete the existing demo first, then build"
         )
 
@@ -76,6 +84,8 @@ class Command(BaseCommand):
             info = self._build(console, plan)
         else:
             self._report_existing(console, info, plan)
+        if options["days"] > 0 and not demo_readings_loaded():
+            self._load_readings(console, plan, options["days"])
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
@@ -114,6 +124,30 @@ class Command(BaseCommand):
             progress.update(task, description="Demo utility built", completed=len(BUILD_STEPS))
         console.print(self._counts_table(info))
         return info
+
+    def _load_readings(self, console: Console, plan: DemoPlan, days: int) -> None:
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            tasks: dict[str, Any] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(f"Meter readings: {stage}", total=total)
+                progress.update(tasks[stage], completed=done, total=total)
+
+            batch = demo_readings_load(seed=plan.seed, days=days, progress=report)
+        report_counts = batch.report
+        console.print(
+            f"Meter readings: {report_counts.get('accepted', 0):,} stored, "
+            f"{report_counts.get('estimated', 0):,} gap values estimated, "
+            f"{days} days."
+        )
 
     def _report_existing(self, console: Console, info: DemoInfo, plan: DemoPlan) -> None:
         built = (

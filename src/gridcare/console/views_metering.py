@@ -1,0 +1,87 @@
+"""Console pages for meter data: transformer loading ranking and one transformer's day."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from gridcare.core.errors import DomainError
+from gridcare.core.models import User
+from gridcare.core.web import page_not_found, staff_required
+from gridcare.metering import selectors
+from gridcare.metering.usage import transformer_curve_chart
+
+VIEW_GRID = "grid.view_meter"
+EVENTS_SHOWN = 12
+
+
+def _requested_day(request: HttpRequest, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return default
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else 100 * rate
+
+
+@staff_required(VIEW_GRID)
+def transformers_view(request: HttpRequest) -> HttpResponse:
+    """Ranked list of transformers by the day's load rate (heavy/overloaded first)."""
+    assert isinstance(request.user, User)
+    bounds = selectors.transformer_day_range()
+    context: dict[str, object] = {"day": None, "only": request.GET.get("only", "")}
+    if bounds is not None:
+        day = min(max(_requested_day(request, bounds[1]), bounds[0]), bounds[1])
+        ranked = selectors.transformer_days_ranked(user=request.user, day=day, only=context["only"])  # type: ignore[arg-type]
+        page = Paginator(ranked, 50).get_page(request.GET.get("page"))
+        for row in page.object_list:
+            row.load_percent = round(100 * row.load_rate)
+            row.bar_percent = min(100, round(100 * row.load_rate / 1.2))
+            row.completeness_percent = _percent(row.completeness)
+            row.line_loss_percent = _percent(row.line_loss_rate)
+        context.update(
+            day=day,
+            first_day=bounds[0],
+            last_day=bounds[1],
+            page=page,
+            summary=selectors.transformer_loading_summary(user=request.user, day=day),
+        )
+    return render(request, "console/transformers.html", context)
+
+
+@staff_required(VIEW_GRID)
+def transformer_view(request: HttpRequest, code: str) -> HttpResponse:
+    """One transformer: the day's 15-minute load curve, statistics and loading events."""
+    assert isinstance(request.user, User)
+    try:
+        transformer = selectors.transformer_get_for_user(user=request.user, code=code)
+    except DomainError:
+        return page_not_found(request)
+    bounds = selectors.transformer_day_range()
+    day = _requested_day(request, bounds[1] if bounds else dt.date.today())
+    stat = selectors.transformer_day_stat(transformer=transformer, day=day)
+    context = {
+        "transformer": transformer,
+        "day": day,
+        "stat": stat,
+        "load_percent": round(100 * stat.load_rate) if stat else None,
+        "completeness_percent": _percent(stat.completeness) if stat else None,
+        "line_loss_percent": _percent(stat.line_loss_rate) if stat else None,
+        "curve": transformer_curve_chart(
+            transformer=transformer,
+            day=day,
+            labels=(_("Load (kW)"), _("Heavy load (80 %)"), _("Overload (100 %)")),
+        ),
+    }
+    events = selectors.transformer_events(
+        transformer=transformer, since=day - dt.timedelta(days=35)
+    )
+    context["events"] = events[:EVENTS_SHOWN]
+    context["events_total"] = events.count()
+    return render(request, "console/transformer.html", context)

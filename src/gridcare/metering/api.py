@@ -1,0 +1,96 @@
+"""/api/v1/metering: the head-end batch endpoint (JSON or CSV body, bearer token)."""
+
+import tempfile
+from pathlib import Path
+
+import pydantic
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Router
+from ninja.errors import ValidationError
+
+from gridcare.core.api_support import AUTH, acting_user, require_staff_perm
+from gridcare.core.errors import DomainError
+from gridcare.core.models import User
+from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.metering.choices import ImportSource
+from gridcare.metering.models import ImportBatch
+from gridcare.metering.schemas import ImportOut, ReadingsIn
+from gridcare.metering.services import readings_import_files, readings_import_records
+
+router = Router(tags=["metering"], auth=AUTH)
+IMPORT_READINGS = "metering.add_importbatch"
+MAX_RECORDS = 200_000
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    429: ErrorOut,
+}
+
+
+def _import_csv_body(user: User, body: bytes) -> ImportBatch:
+    """A CSV body goes through the file path, so rejections carry their real CSV line."""
+    folder = Path(settings.DATA_DIR) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="api-", suffix=".csv") as handle:
+        handle.write(body)
+        handle.flush()
+        return readings_import_files(actor=user, paths=[Path(handle.name)], source=ImportSource.API)
+
+
+def _to_out(batch: ImportBatch) -> ImportOut:
+    report = batch.report
+    return ImportOut(
+        batch_id=str(batch.pk),
+        status=batch.status,
+        accepted=report.get("accepted", 0),
+        rejected=report.get("rejected", 0),
+        unchanged=report.get("unchanged", 0),
+        edited=report.get("edited", 0),
+        estimated=report.get("estimated", 0),
+        suspect=report.get("suspect", 0),
+        days=report.get("days", []),
+        rejections=report.get("rejections", []),
+    )
+
+
+@router.post(
+    "/readings",
+    response={200: ImportOut, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": ReadingsIn.model_json_schema()},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+            "required": True,
+        }
+    },
+)
+def readings_post(request: HttpRequest) -> ImportOut:
+    """Store a batch of readings from a head-end system.
+
+    Body: JSON `{"readings": [{"meter", "ts", "kwh", "quality"?}]}` or `text/csv` with the
+    header `meter,ts,kwh[,quality]`. Good rows are stored even when others are rejected; the
+    answer counts both and lists each rejected row with its reason (and CSV line).
+    Re-sending the same batch changes nothing.
+    """
+    user = acting_user(request)
+    require_staff_perm(user, IMPORT_READINGS)
+    content_type = request.content_type or ""
+    if content_type.startswith("text/csv"):
+        return _to_out(_import_csv_body(user, request.body))
+    try:
+        payload = ReadingsIn.model_validate_json(request.body or b"{}")
+    except pydantic.ValidationError as exc:
+        errors = [{"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+        raise ValidationError(errors) from exc
+    records = [r.model_dump() for r in payload.readings]
+    if len(records) > MAX_RECORDS:
+        raise DomainError(
+            "metering.readings.too_many", f"单批最多 {MAX_RECORDS} 条读数，请分批提交"
+        )
+    return _to_out(readings_import_records(actor=user, records=records))

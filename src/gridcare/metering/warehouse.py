@@ -1,0 +1,55 @@
+"""The Django side of the meter-data warehouse: where it lives, which backend runs the
+engine, and the dimension tables built from the grid (the engine never reads the ORM)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+from django.conf import settings
+
+from gridcare.grid.selectors import meters_dimension_rows, transformers_dimension_rows
+from gridcare.metering.engine import schema
+
+
+def store_root() -> Path:
+    root = Path(settings.WAREHOUSE_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def meters_table() -> pa.Table:
+    """meter_id, transformer_id, multiplier, is_total (engine/schema.py)."""
+    rows = meters_dimension_rows()
+    return pa.table(
+        {
+            schema.METER_ID: pa.array([r[0] for r in rows], pa.string()),
+            schema.TRANSFORMER_ID: pa.array([r[1] for r in rows], pa.string()),
+            schema.MULTIPLIER: pa.array([r[2] for r in rows], pa.float64()),
+            schema.IS_TOTAL: pa.array([r[3] for r in rows], pa.bool_()),
+        }
+    )
+
+
+def transformers_table() -> pa.Table:
+    """transformer_id, rated_kva."""
+    rows = transformers_dimension_rows()
+    return pa.table(
+        {
+            schema.TRANSFORMER_ID: pa.array([r[0] for r in rows], pa.string()),
+            schema.RATED_KVA: pa.array([r[1] for r in rows], pa.float64()),
+        }
+    )
+
+
+@lru_cache(maxsize=1)
+def _backend_for(url: str) -> object:
+    from gridcare.metering.engine.backend import connect
+
+    return connect(url)
+
+
+def backend() -> object:
+    """The Ibis backend named by GRIDCARE_WAREHOUSE_URL (one per process)."""
+    return _backend_for(settings.WAREHOUSE_URL)
