@@ -153,15 +153,18 @@ def transformer_load(con: duckdb.DuckDBPyConnection, out: Path) -> int:
 
 
 def profiles(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    """Per meter, the 96-point shape: mean kWh per Beijing slot and its share of the sum."""
+    """Per meter, the 96-point shape: mean kWh per Beijing slot and its share of the sum.
+
+    The per-meter sum is an aggregate joined back, not a window: at L (1.92 M meter-slots)
+    DuckDB runs that about twice as fast as `sum(…) OVER (PARTITION BY meter_id)`.
+    """
     sql = f"""
         WITH s AS (
             SELECT meter_id, ({LOCAL_START_SECONDS} % 86400) // 900 AS slot, avg(kwh) AS mean_kwh
             FROM readings GROUP BY ALL
-        )
-        SELECT meter_id, slot, mean_kwh,
-               mean_kwh / sum(mean_kwh) OVER (PARTITION BY meter_id) AS share
-        FROM s
+        ), t AS (SELECT meter_id, sum(mean_kwh) AS day_kwh FROM s GROUP BY meter_id)
+        SELECT meter_id, slot, mean_kwh, mean_kwh / nullif(day_kwh, 0) AS share
+        FROM s JOIN t USING (meter_id)
     """
     return _copy(con, sql, out)
 

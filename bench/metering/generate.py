@@ -167,9 +167,11 @@ def pick(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
 def inject(
     values: np.ndarray, rng: np.random.Generator, meters: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, int], dict[str, np.ndarray]]:
-    """Damage the flat meter-major value array in place-ish.
+    """Damage a copy of one day's flat, meter-major values (kWh).
 
-    Returns (values, keep mask, counts per defect kind, source rows of extra defect rows).
+    Returns (values, keep mask — False for gaps —, counts per defect kind, and the source
+    rows copied as extra off-grid / duplicate / unknown-meter rows). A defect that lands on a
+    gap is dropped with it, so the counts are what was injected, not what was written.
     """
     n = values.size
     bad = max(10, round(n * BAD_ROW_RATE))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -341,3 +341,24 @@ def test_times_before_1970_are_rejected_not_partitioned(tmp_path):
     report = put([{"meter": "M1", "ts": "1900-01-01 00:15:00", "kwh": 1.0}], store)
     assert rejected(report) == [("records", 1, "metering.vee.unparseable")]
     assert store.days() == []
+
+
+def test_wide_arrow_table_with_numbers_keeps_exact_values(tmp_path):
+    values_in = [i / 3 for i in range(96)]  # not exactly representable in decimal text
+    table = pa.table(
+        {"meter": ["M1"], "date": pa.array([date(2024, 5, 1)], pa.date32())}
+        | {f"p{i + 1}": [v] for i, v in enumerate(values_in)}
+    )
+    store = Store(tmp_path)
+    report = put(table, store)  # type: ignore[arg-type]
+    assert (report.accepted, report.rejected) == (96, 0)
+    got = values(store)
+    assert [got[("M1", bj(1, 0, 15 * (i + 1)))][0] for i in range(96)] == values_in
+
+
+def test_utf8_bom_header(tmp_path):
+    f = tmp_path / "bom.csv"
+    f.write_bytes("\ufeffmeter,ts,kwh\nM1,2024-05-01T00:15:00+08:00,1.5\nM1,x,1\n".encode())
+    report = run(f, Store(tmp_path / "store"))
+    assert rejected(report) == [("bom.csv", 3, "metering.vee.unparseable")]
+    assert report.accepted == 1

@@ -3,9 +3,24 @@ partitions (last write wins, edit log) → estimate short gaps → `IngestReport
 
 One code path for every source: `ingest_files` (CSV or Parquet, long or wide, see `parse`)
 and `ingest_records` (an Arrow table or a list of dicts with keys meter, ts, kwh, quality?,
-e.g. from the batch HTTP API) both stage their rows into the same DuckDB table and share
-everything after that. All heavy work is DuckDB SQL on one connection; Python only loops
-over files and days.
+e.g. from the batch HTTP API) stage their rows into the same DuckDB tables and share
+everything after that. All heavy work is DuckDB SQL on one connection (the caller's, or a
+new in-memory one); Python loops only over files and days, never over rows.
+
+How (tables are temporary, named per import):
+
+1. per source: `parsed` (typed fields + the first failing rule that needs no meter lookup;
+   a CSV's record order survives as rowid, which gives the line number), then a join with
+   the known meters splits it into `stage` (accepted readings: meter index, ts µs, kWh,
+   quality, a sequence number ordering file/line/point) and `rejects`;
+2. `groups`: the batch per meter and Beijing day (count, bitmap of the 96 slots, largest
+   actual kWh, first/last ts). Duplicates are where count > slots set (only those meter-days
+   are de-duplicated, last write wins); complete days (96 slots) need no gap search, so
+   only incomplete days and the edges of complete days feed the window function;
+3. under the store's lock: stored readings of the batch meters around the batch (spike
+   history, gap ends, old values), spike flags, merge, gap estimates, then every changed day
+   partition is rewritten (sorted, zstd) together with its edit-log part and published by
+   rename (`io.Transaction`).
 
 Semantics (units and columns: `schema`):
 
@@ -17,8 +32,8 @@ Semantics (units and columns: `schema`):
   stored row (and batch id) unless its quality changes; re-importing a file therefore
   rewrites nothing.
 - Spikes become quality `S` and short gaps are filled with quality `E` (`vee`).
-- A whole-file problem raises `FileFormatError` before anything is written; writing is
-  prepare-all-then-rename (`io.Transaction`), under the store's lock.
+- A whole-file problem raises `FileFormatError` before anything is written; a failure while
+  writing leaves the store as it was (temporary files are removed).
 
 >>> import tempfile, datetime as dt
 >>> store = Store(Path(tempfile.mkdtemp()))
@@ -293,6 +308,14 @@ class _Import:
     # --- lifecycle ---
 
     def __enter__(self) -> _Import:
+        try:
+            self._setup()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _setup(self) -> None:
         order = fetch_one(self.con, "SELECT current_setting('preserve_insertion_order')")
         if order and not order[0]:  # line numbers rely on it
             self.con.execute("SET preserve_insertion_order = true")
@@ -312,7 +335,6 @@ class _Import:
             f"CREATE TEMP TABLE {self.rejects} (file_id INTEGER, line BIGINT, point INTEGER,"
             " code UTINYINT, meter VARCHAR, value VARCHAR)"
         )
-        return self
 
     def __exit__(self, *exc: object) -> None:
         for name in reversed(self.tables):
@@ -547,7 +569,8 @@ class _Import:
     # --- after staging ---
 
     def _report_rejections(self, report: IngestReport, path: Path | None) -> None:
-        files = ", ".join(f"({i}, {sql_str(name)})" for i, name in enumerate(self.files))
+        names = self.files or [""]  # VALUES needs a row; no file, no rejection anyway
+        files = ", ".join(f"({i}, {sql_str(name)})" for i, name in enumerate(names))
         query = (
             "SELECT files.source, r.line, r.meter AS meter_id, findings.code,"
             " findings.message, r.value"
@@ -579,8 +602,7 @@ class _Import:
         report = IngestReport(batch_id=self.batch_id, files=list(self.files))
         report.rows_read = self.rows_read
         self.report_progress("validate", 0, 1)
-        if self.files:
-            self._report_rejections(report, Path(reject_report) if reject_report else None)
+        self._report_rejections(report, Path(reject_report) if reject_report else None)
         report.accepted = self.count(self.stage)
         groups = self._group()
         report.duplicates = self._dedupe(groups)

@@ -51,7 +51,7 @@ ROW_GROUP_SIZE = 122_880
 PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_SIZE}"
 
 # Edit-log columns beyond `schema` (the contract has old/new kwh and old batch id).
-OLD_QUALITY = "old_quality"
+OLD_QUALITY = schema.OLD_QUALITY
 EDIT_COLUMNS = (
     schema.METER_ID,
     schema.TS,

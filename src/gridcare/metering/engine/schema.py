@@ -59,7 +59,11 @@ IS_TOTAL: Final = "is_total"
 RATED_KVA: Final = "rated_kva"
 
 # --- edit log (previous values replaced by a later import) ---
+# <root>/edits/day=YYYY-MM-DD/part-<batch_id>.parquet: meter_id, ts, old_kwh, new_kwh,
+# old_quality, quality, old_batch_id, batch_id, edited_at — one row per changed value
+# (an estimate replaced by an actual reading shows as old_quality E → quality A).
 OLD_KWH: Final = "old_kwh"
 NEW_KWH: Final = "new_kwh"
 OLD_BATCH_ID: Final = "old_batch_id"
+OLD_QUALITY: Final = "old_quality"
 EDITED_AT: Final = "edited_at"

@@ -10,7 +10,7 @@ the whole line). Each `RowCheck` is SQL over the staging columns of `parse` plus
 | -------------------- | --------------------------------- | --------------------------------- |
 | `check_shape`        | `metering.vee.malformed_row`      | wrong number of fields (cut line) |
 | `check_meter_given`  | `metering.vee.unparseable`        | empty meter id                    |
-| `check_ts_parseable` | `metering.vee.unparseable`        | time is not a timestamp           |
+| `check_ts_parseable` | `metering.vee.unparseable`        | not a timestamp (or before 1970)  |
 | `check_date_parseable` | `metering.vee.unparseable`      | wide `date` is not a date         |
 | `check_kwh_parseable`| `metering.vee.unparseable`        | energy not a finite number        |
 | `check_quality`      | `metering.vee.unparseable`        | quality not A/E/S/empty           |
@@ -25,9 +25,10 @@ Batch rules return SQL relations:
   meter's measured (A/S) readings from `history_days` days before its first reading in the
   batch up to its last one, batch values replacing stored ones. An actual reading above it
   becomes `S` (suspect): kept, flagged, never rejected.
-- `estimate_gaps`: between two consecutive measured readings of a meter at most
-  `max_gap_fill` intervals apart (at least one of them from this batch), each missing
-  interval i of k = gap + 1 gets v0 + (v1 − v0) × i / k, quality `E`.
+- `estimate_gaps`: between two consecutive measured readings of a meter with at most
+  `max_gap_fill` (≤ 48) missing intervals between them, at least one of the two from this
+  batch, missing interval i of k = gap + 1 gets v0 + (v1 − v0) × i / k, quality `E`. A
+  stored estimate is re-estimated when a neighbour changes and replaced by an actual reading.
 
 De-duplication (last write wins) and the edit log are in `ingest`.
 
