@@ -92,8 +92,8 @@ class Row:
 
     @property
     def ok(self) -> bool:
-        """True when the step ran to the end."""
-        return self.result.available and self.returncode == 0
+        """True when the step reported a result (even if the process died afterwards)."""
+        return self.result.available
 
     @property
     def rows_per_s(self) -> float:
@@ -215,7 +215,8 @@ def median_row(runs: list[Row]) -> Row:
         return next(r for r in runs if not r.ok)
     ordered = sorted(runs, key=lambda r: r.result.seconds)
     middle = ordered[(len(ordered) - 1) // 2]
-    return Row(middle.step, middle.impl, middle.result, max(r.peak_mb for r in runs), 0)
+    code = next((r.returncode for r in runs if r.returncode), 0)
+    return Row(middle.step, middle.impl, middle.result, max(r.peak_mb for r in runs), code)
 
 
 def _log_line(row: Row) -> str:
@@ -382,7 +383,12 @@ def notes(rows: dict[tuple[str, str], Row]) -> list[str]:
     for row in rows.values():
         if not row.ok:
             lines.append(f"- {IMPL_LABELS[row.impl]}, {STEP_LABELS[row.step]}: {row.result.note}")
-        elif row.result.extra and row.step in ("pipeline", *ENGINE_ONLY, "ingest"):
+        elif row.returncode != 0:
+            lines.append(
+                f"- {IMPL_LABELS[row.impl]}, {STEP_LABELS[row.step]}: the process exited with "
+                f"code {row.returncode} after reporting its result (measurement kept)"
+            )
+        if row.ok and row.result.extra and row.step in ("pipeline", *ENGINE_ONLY, "ingest"):
             detail = json.dumps(row.result.extra, ensure_ascii=False)
             lines.append(f"- {IMPL_LABELS[row.impl]}, {STEP_LABELS[row.step]}: `{detail}`")
     return lines

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,9 @@ def main() -> None:
     size = SIZES[args.size]
     ctx = Context(size=size, ds=dataset_for(size, args.out), store=args.store)
     print(run(args.impl, args.step, ctx).to_json(), flush=True)
+    # Skip interpreter teardown: pyarrow's dataset-writer threads (pandas `partition_cols`)
+    # can abort the process at exit ("terminate called without an active exception").
+    os._exit(0)
 
 
 if __name__ == "__main__":
