@@ -5,6 +5,6 @@
 
 Modules: `common` (sizes, paths, the Guangdong TOU hours, the step protocol), `generate`
 (synthetic readings as CSV plus the meters/transformers dimensions), `baselines_duckdb`
-(the limit), `baselines_pandas` (the usual alternative), `engine_steps` (GridCare's engine)
-and `run` (each step in a fresh subprocess; seconds, rows/s, peak memory, ratios).
+(the limit), `baselines_pandas` (the usual alternative), `engine_steps` (GridCare's engine),
+`steps` (one step in a fresh process) and `run` (the plan, the ratios, the table).
 """
