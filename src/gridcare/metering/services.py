@@ -39,7 +39,12 @@ REPORT_REJECTIONS_KEPT = 200
 
 @contextmanager
 def _warehouse_writer() -> Iterator[Store]:
-    """One writer at a time per warehouse: imports rewrite whole day partitions."""
+    """One writer at a time per warehouse: imports rewrite whole day partitions.
+
+    Not `Store.lock()`: the engine takes that one itself around its own writes only, while
+    this lock must also cover the aggregate refresh that follows; taking the engine's lock
+    here too would deadlock (flock is per open file, even within one process).
+    """
     root = warehouse.store_root()
     with open(root / ".writer.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
