@@ -320,6 +320,10 @@ class _Import:
         if order and not order[0]:  # line numbers rely on it
             self.con.execute("SET preserve_insertion_order = true")
             self._restore.append("SET preserve_insertion_order = false")
+        zone = fetch_one(self.con, "SELECT current_setting('TimeZone')")[0]
+        if zone != parse.BEIJING_TIME_ZONE:  # `parse.ts_us_sql` reads naive text as Beijing
+            self.con.execute(f"SET TimeZone = {sql_str(parse.BEIJING_TIME_ZONE)}")
+            self._restore.append(f"SET TimeZone = {sql_str(str(zone))}")
         # DuckDB's CSV reader creates this type for its rejects tables: leave no trace.
         csv_error_type = "main.CSV_ERROR_TYPE"
         if not self.con.execute(
@@ -406,10 +410,14 @@ class _Import:
         long = layout.kind == parse.LONG
         checks = vee.long_checks(self.now_us) if long else vee.wide_line_checks()
         unknown = vee.check_meter_known().number
+        # Sources read typed keep no text of ts/kwh; their few rejected values are shown
+        # from the parsed value instead.
+        shown = f"coalesce(shown, {vee.parsed_value_sql()})" if long else "shown"
+        values = "p.ts_us, p.kwh," if long else ""
         con.execute(
             f"INSERT INTO {self.rejects} SELECT {file_id}, line, 0, code, meter,"
-            f" CASE WHEN code = {unknown} THEN meter ELSE shown END FROM"
-            f" (SELECT {line} AS line, p.meter, p.shown,"
+            f" CASE WHEN code = {unknown} THEN meter ELSE {shown} END"
+            f" FROM (SELECT {line} AS line, p.meter, p.shown, {values}"
             f" {vee.final_code_sql(checks, 'p.pcode', 'm.midx')} AS code"
             f" FROM {parsed} p LEFT JOIN {self.meters} m ON p.meter = m.meter_id"
             " WHERE p.pcode <> 0 OR m.midx IS NULL)"
@@ -469,17 +477,19 @@ class _Import:
     def _stage_csv_fast(
         self, file_id: int, path: Path, layout: parse.Layout, delimiter: str, expected: int
     ) -> bool:
-        """DuckDB's parallel CSV reader; line = record number + 2 + lines set aside before
-        it. Valid only if every physical line is accounted for (no blank lines, no quoted
+        """DuckDB's parallel CSV reader (typed for the long layout); line = record number + 2
+        + lines set aside before it, and the set-aside lines are parsed again from their
+        text. Valid only if every physical line is accounted for (no blank lines, no quoted
         line breaks): otherwise returns False and nothing is staged."""
         rejects, scans = self.table("csv_rejects"), self.table("csv_scans")
         self.drop(rejects, scans)
-        relation = parse.native_csv_sql(path, layout, delimiter, rejects, scans)
-        types = dict.fromkeys(layout.names, "VARCHAR")
-        names = {n: n for n in layout.names}
-        if layout.kind == parse.LONG:
-            fields = parse.long_table_fields_sql(relation, names, types, "NULL::BIGINT")
+        long = layout.kind == parse.LONG
+        relation = parse.native_csv_sql(path, layout, delimiter, rejects, scans, typed=long)
+        if long:
+            fields = parse.long_typed_csv_fields_sql(relation, layout)
         else:
+            names = {n: n for n in layout.names}
+            types = dict.fromkeys(layout.names, "VARCHAR")
             fields = parse.wide_table_lines_sql(relation, names, types, "NULL::BIGINT")
         try:
             parsed = self._parse(layout, fields, with_line=False)
@@ -502,20 +512,18 @@ class _Import:
         # Record r (0-based) sits after the header and the set-aside lines before it.
         before = [line - 2 - j for j, line in enumerate(skipped)]
         line = "p.rowid + 2" + "".join(f" + (p.rowid >= {b})::BIGINT" for b in before)
-        self.rows_read += records + len(set_aside.malformed)
+        self.rows_read += records
         self._split(file_id, layout, parsed, line)
         self.drop(parsed)
-        if set_aside.malformed:
-            at = layout.position("meter") - 1
-            rows = []
-            for n, text in set_aside.malformed:
-                cells = text.split(delimiter)
-                meter = cells[at].strip().strip('"') if len(cells) > at else ""
-                rows.append(
-                    f"({file_id}, {n}, 0, {vee.check_shape().number},"
-                    f" {sql_str(meter) if meter else 'NULL'}, {sql_str(text[:200])})"
-                )
-            self.con.execute(f"INSERT INTO {self.rejects} VALUES {', '.join(rows)}")
+        if set_aside.lines:
+            again = self.table("set_aside")
+            self.con.execute(parse.set_aside_lines_sql(again, set_aside.lines))
+            if long:
+                fields = parse.long_csv_fields_sql(again, layout, delimiter, numbered=True)
+            else:
+                fields = parse.wide_csv_lines_sql(again, layout, delimiter, numbered=True)
+            self._stage_fields(file_id, layout, fields)
+            self.drop(again)
         return True
 
     def _stage_csv_exact(

@@ -16,7 +16,7 @@ Layout (next to the readings, one Parquet file per partition, replaced atomicall
 | `line_loss`                | day   | `daily_tou`                     | `line_loss`               |
 | `load_events`              | day   | `transformer_load` (see below)  | `load_events`             |
 | `monthly`                  | month | `daily_tou` of the month        | `monthly`                 |
-| `meter_profile`            | month | its own sums + the new days     | `meter_profiles`          |
+| `meter_profile`            | month | its own sums + the new days     | `profiles` (wide slot sums)|
 
 Only partitions of the touched days (and their months) are rewritten; a day without rows
 loses its file. The partition column is not stored in the file (hive style): read
@@ -27,7 +27,8 @@ cross midnight, so the curve is read over the touched days ± 1 day, widened whi
 touches the window's edge; only partitions holding an event (old or new) that overlaps a
 touched day are rewritten.
 
-`meter_profile` keeps per meter/month/slot sums (`kwh_sum`, `readings`) and a small
+`meter_profile` keeps per meter and month the 96 slot sums as vectors (`kwh_sum`,
+`readings`; see `profiles`, equal to `aggregate.meter_profiles` by month) and a small
 manifest of the days already summed (`_days.json`, tied to the data file by size and
 mtime). New days are added to the sums; a day summed before (a re-import) or a missing or
 stale manifest rebuilds that month from all its reading partitions.
@@ -53,9 +54,11 @@ import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from gridcare.metering.engine import aggregate as agg
+from gridcare.metering.engine import profiles
 from gridcare.metering.engine import schema as s
 from gridcare.metering.engine.backend import (
     DATA_FILE,
+    READINGS_DIR,
     connect,
     is_spark,
     partition_files,
@@ -255,7 +258,7 @@ class _Writer:
                     removed += 1
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self._add(name, written, removed, rows, time.perf_counter() - started)
+        self.tally(name, written, removed, rows, time.perf_counter() - started)
 
     def derive(
         self,
@@ -290,7 +293,7 @@ class _Writer:
                 f"COPY ({sql}) TO '{target}' (FORMAT parquet, PARTITION_BY ({key}))"
             ).fetchall()
 
-    def _add(self, name: str, written: int, removed: int, rows: int, seconds: float) -> None:
+    def tally(self, name: str, written: int, removed: int, rows: int, seconds: float) -> None:
         tally = self._tally.setdefault(name, [0, 0, 0, 0.0])
         for i, v in enumerate((written, removed, rows, seconds)):
             tally[i] += v
@@ -421,27 +424,38 @@ def _write_manifest(part_dir: Path, days: Sequence[date]) -> None:
     os.replace(tmp, part_dir / PROFILE_MANIFEST)
 
 
+def _profile_sums(writer: _Writer, days: Sequence[date]) -> profiles.ProfileSums:
+    if not days:
+        return profiles.ProfileSums.empty()
+    sums = agg.profile_sums(readings_table(writer.con, writer.root, days), by_month=False)
+    return profiles.from_long(writer.con.to_pyarrow(sums))
+
+
 def _refresh_profile(writer: _Writer, month: date, touched: Sequence[date]) -> None:
-    con, root = writer.con, writer.root
+    """Add the touched days to the month's slot sums (`profiles`), or rebuild the month from
+    all its reading partitions when a touched day was summed before or the manifest is
+    missing or stale."""
+    started = time.perf_counter()
+    root = writer.root
     part_dir = aggregate_dir(root, "meter_profile") / f"{agg.MONTH}={month.isoformat()}"
+    data = part_dir / DATA_FILE
     summed = _read_manifest(part_dir)
-    keys = [s.METER_ID, agg.MONTH, agg.SLOT]
+    stored = [d for d, _ in partition_files(root / READINGS_DIR, s.DAY)]
     if summed is not None and not set(summed) & set(touched):
         days = sorted(set(summed) | set(touched))
-        new = agg.profile_sums(readings_table(con, root, touched))
-        old = read_aggregate(con, root, "meter_profile", [month]).select(
-            *keys, "kwh_sum", "readings"
+        sums = profiles.read_profile(data) + _profile_sums(
+            writer, [d for d in touched if d in stored]
         )
-        both = old.union(new.select(*keys, "kwh_sum", "readings"))
-        sums = both.group_by(keys).aggregate(
-            kwh_sum=both["kwh_sum"].sum(), readings=both["readings"].sum()
-        )
-    else:  # rebuild the month from every reading partition it has
-        reading_dir = root / "readings"
-        days = [d for d, _ in partition_files(reading_dir, s.DAY) if d.replace(day=1) == month]
-        sums = agg.profile_sums(readings_table(con, root, days))
-    writer.write("meter_profile", agg.profiles_from_sums(sums), [month])
-    if (part_dir / DATA_FILE).exists():
+    else:
+        days = sorted(d for d in stored if d.replace(day=1) == month)
+        sums = _profile_sums(writer, days)
+    written = removed = rows = 0
+    if len(sums.meter_ids):
+        rows = profiles.write_profile(sums, data)
+        _keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
         _write_manifest(part_dir, days)
-    elif (part_dir / PROFILE_MANIFEST).exists():
+        written = 1
+    elif part_dir.exists():
         shutil.rmtree(part_dir)
+        removed = 1
+    writer.tally("meter_profile", written, removed, rows, time.perf_counter() - started)

@@ -17,15 +17,16 @@ order; a missing or an unexpected column is a `FileFormatError` that names them.
 = line 2, blank lines count) and the 1-based row number of a Parquet file or of records.
 CSV files are read two ways, same result:
 
-- fast: DuckDB's parallel CSV reader (`native_csv_sql`, every column VARCHAR); the reader sets
-  aside structurally broken lines (too few/many fields, e.g. a cut last line) with their line
-  numbers, and a record's line is its position + 2 + the set-aside lines before it. This is
-  only valid when every physical line is accounted for (`count_lines`, vectorised);
-- exact: otherwise (blank lines, quoted line breaks, `.gz`, many broken lines) DuckDB loads
-  the file one line per row (`load_csv_lines`) and the fields are split in SQL on the
-  delimiter (`,`, `;` or tab, from the header), unwrapping double-quoted fields (a quoted field
-  may not contain the delimiter or a line break there: such a line is rejected as malformed).
-
+- fast: DuckDB's parallel CSV reader (`native_csv_sql`). A long file is read typed (`ts` as
+  TIMESTAMPTZ in the UTC+8 session, `kwh` as DOUBLE), so clean rows are never handled as text;
+  the reader sets aside the lines it cannot take (too few/many fields, a value that does not
+  cast, bad quoting or encoding) with their line numbers, and those few lines are parsed
+  again the exact way from their text (`set_aside_lines_sql`), so every line ends with the
+  code and the value as written that the exact path would give it. A record's line is its
+  position + 2 + the set-aside lines before it. This is only valid when every physical line
+  is accounted for (`count_lines`, vectorised). A value that parsed but breaks a rule
+  (off-grid, future, negative) is shown in the report as read: the time in Beijing ISO form
+  (`2024-05-01T00:50:00+08:00`), the energy as a number (`-0.2`);
 Every `*_fields_sql` function returns SQL over which `vee` evaluates its rules, with columns:
 
 | column       | type    | meaning                                                      |
@@ -43,22 +44,23 @@ Every `*_fields_sql` function returns SQL over which `vee` evaluates its rules, 
 | quality_text | VARCHAR | the quality as given                                         |
 
 (Wide sources first give one row per line — meter, date_text, day_us, points — and
-`wide_points_sql` unnests the points.) Times are epoch microseconds, so nothing depends on the
-session time zone.
+`wide_points_sql` unnests the points.) Times are epoch microseconds; text is parsed in a session
+at fixed UTC+8 (`beijing_time_zone`), so nothing depends on the caller's time zone.
 
 >>> con = duckdb.connect()
->>> con.sql(f"SELECT {ts_us_sql(repr('2024-05-01 00:15:00'))} AS us").fetchall()[0][0]
-1714493700000000
->>> con.sql(f"SELECT {ts_us_sql(repr('2024-04-30T16:15:00Z'))} AS us").fetchall()[0][0]
-1714493700000000
+>>> with beijing_time_zone(con):
+...     con.sql(f"SELECT {ts_us_sql(repr('2024-05-01 00:15:00'))}, "
+...             f"{ts_us_sql(repr('2024-04-30T16:15:00Z'))}").fetchall()
+[(1714493700000000, 1714493700000000)]
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import mmap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -73,6 +75,7 @@ from gridcare.metering.engine.io import fetch_one, sql_str
 INTERVAL_US: Final = schema.INTERVAL_MINUTES * 60 * 1_000_000
 BEIJING_OFFSET_US: Final = schema.CHINA_UTC_OFFSET_MINUTES * 60 * 1_000_000
 DAY_US: Final = 24 * 3600 * 1_000_000
+BEIJING_TIME_ZONE: Final = "Etc/GMT-8"  # POSIX sign: UTC+8 all year, no DST history
 
 QUALITY_TYPE: Final = (
     f"ENUM('{schema.QUALITY_ACTUAL}', '{schema.QUALITY_ESTIMATED}', '{schema.QUALITY_SUSPECT}')"
@@ -168,20 +171,25 @@ def _compact(names: list[str]) -> list[str]:
 def ts_us_sql(text: str) -> str:
     """SQL: timestamp text → epoch µs (UTC) of that instant, NULL if unparseable.
 
-    An explicit offset (`Z`, `±HH:MM`, `±HHMM`, `±HH` after the time) is honoured; without
-    one the time is Beijing time. The common shapes are recognised with cheap suffix tests;
-    only unusual ones reach a regular expression. Never depends on the session time zone.
+    An explicit offset (`Z`, `±HH:MM`, `±HHMM`, `±HH`, ` UTC`) is honoured; without one the
+    time is Beijing time. One cast, no pattern tests: it relies on the connection's time
+    zone being `BEIJING_TIME_ZONE` (fixed UTC+8, see `beijing_time_zone`), which is how
+    DuckDB reads a naive text as a TIMESTAMPTZ.
     """
-    x = text
-    offset = f"epoch_us(try_cast({x} AS TIMESTAMPTZ))"
-    naive = f"(epoch_us(try_cast({x} AS TIMESTAMP)) - {BEIJING_OFFSET_US})"
-    return (
-        f"(CASE WHEN ends_with({x}, 'Z') OR {x} LIKE '%+__:__' OR {x} LIKE '%-__:__' THEN {offset}"
-        f" WHEN {x} LIKE '____-__-__ __:__:__' OR {x} LIKE '____-__-__T__:__:__'"
-        f" OR {x} LIKE '____-__-__ __:__' OR {x} LIKE '____-__-__T__:__' THEN {naive}"
-        f" WHEN regexp_matches({x}, '\\d:\\d\\d(:\\d\\d(\\.\\d*)?)?\\s*(Z|z|[+-]\\d\\d(:?\\d\\d)?)\\s*$')"
-        f" THEN {offset} ELSE {naive} END)"
-    )
+    return f"epoch_us(try_cast({text} AS TIMESTAMPTZ))"
+
+
+@contextlib.contextmanager
+def beijing_time_zone(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run with the connection's time zone at fixed UTC+8 (`ts_us_sql` needs it), then put
+    the caller's setting back. Only epoch numbers leave such a session, so nothing else
+    depends on it."""
+    before = fetch_one(con, "SELECT current_setting('TimeZone')")[0]
+    con.execute(f"SET TimeZone = {sql_str(BEIJING_TIME_ZONE)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET TimeZone = {sql_str(str(before))}")
 
 
 def day_start_us_sql(text: str) -> str:
@@ -267,11 +275,17 @@ def count_lines(path: Path) -> int | None:
     return newlines + 1 if end else 0
 
 
-def native_csv_sql(path: Path, layout: Layout, delimiter: str, rejects: str, scans: str) -> str:
-    """DuckDB's parallel CSV reader over a file, every column VARCHAR under its canonical
-    name; structurally broken lines (too few/many fields, bad quoting, bad encoding) go to
-    the `rejects` table with their line numbers instead of failing the scan."""
-    columns = ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in layout.names)
+def native_csv_sql(
+    path: Path, layout: Layout, delimiter: str, rejects: str, scans: str, *, typed: bool = False
+) -> str:
+    """DuckDB's parallel CSV reader over a file, columns under their canonical names; lines
+    it cannot take (too few/many fields, bad quoting or encoding, and with `typed` a long
+    file's `ts`/`kwh` that do not cast) go to the `rejects` table with their line numbers
+    instead of failing the scan. Without `typed` every column is VARCHAR."""
+    types = dict.fromkeys(layout.names, "VARCHAR")
+    if typed and layout.kind == LONG:
+        types.update(ts="TIMESTAMPTZ", kwh="DOUBLE")
+    columns = ", ".join(f"{sql_str(n)}: {sql_str(t)}" for n, t in types.items())
     return (
         f"read_csv({sql_str(path)}, header = true, delim = {sql_str(delimiter)}, quote = '\"',"
         f" escape = '\"', auto_detect = false, columns = {{{columns}}},"
@@ -279,13 +293,41 @@ def native_csv_sql(path: Path, layout: Layout, delimiter: str, rejects: str, sca
     )
 
 
+def beijing_iso_sql(ts_us: str) -> str:
+    """SQL: epoch µs → `YYYY-MM-DDTHH:MM:SS[.ffffff]+08:00` (how the report shows a time that
+    parsed but broke a rule)."""
+    local = f"make_timestamp({ts_us} + {BEIJING_OFFSET_US})"
+    return (
+        f"(strftime({local}, '%Y-%m-%dT%H:%M:%S')"
+        f" || CASE WHEN {ts_us} % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
+        " || '+08:00')"
+    )
+
+
+def long_typed_csv_fields_sql(relation_sql: str, layout: Layout) -> str:
+    """Staging fields (module doc) of a long CSV read by `native_csv_sql(typed=True)`;
+    `line` is left NULL (the caller numbers the records), `ts_text` and `kwh_text` too."""
+    q = '"quality"' if layout.has("quality") else None
+    meter, ts_us, kwh = '"meter"', 'epoch_us("ts")', '"kwh"'
+    return (
+        "SELECT NULL::BIGINT AS line, 0 AS point, true AS shape_ok, NULL::VARCHAR AS raw_line,"
+        f" {trimmed_sql(meter)} AS meter,"
+        # No text of ts/kwh: formatting 2 M values would cost more than the parse. The
+        # few rejected ones are shown from their parsed value (`vee.parsed_value_sql`).
+        f" {ts_us} AS ts_us, NULL::VARCHAR AS ts_text,"
+        f" {kwh} AS kwh, NULL::VARCHAR AS kwh_text,"
+        f" {quality_sql(q)} AS quality, {q or 'NULL::VARCHAR'} AS quality_text"
+        f" FROM {relation_sql}"
+    )
+
+
 @dataclass(frozen=True)
 class CsvRejects:
-    """Lines DuckDB's reader set aside: `skipped` (all, sorted), `malformed` (line, text) to
-    report (whitespace-only lines are skipped silently), `bad_encoding`."""
+    """Lines DuckDB's reader set aside: `skipped` (all, sorted), `lines` (line, text) to
+    parse again (whitespace-only lines are skipped silently), `bad_encoding`."""
 
     skipped: tuple[int, ...]
-    malformed: tuple[tuple[int, str], ...]
+    lines: tuple[tuple[int, str], ...]
     bad_encoding: bool
 
 
@@ -295,12 +337,12 @@ def read_csv_rejects(con: duckdb.DuckDBPyConnection, rejects: str) -> CsvRejects
         f" OR upper(error_type) LIKE '%UNICODE%') FROM {rejects} GROUP BY line ORDER BY line"
     ).fetchall()
     skipped = tuple(int(r[0]) for r in rows)
-    malformed = tuple(
-        (int(line), text.strip("\r\n"))
+    lines = tuple(
+        (int(line), text.rstrip("\r\n"))
         for line, text, _ in rows
         if text is not None and text.strip()
     )
-    return CsvRejects(skipped, malformed, any(bool(r[2]) for r in rows))
+    return CsvRejects(skipped, lines, any(bool(r[2]) for r in rows))
 
 
 def _not_utf8(source: str, line: int) -> FileFormatError:
@@ -361,19 +403,36 @@ def _parts_sql(delimiter: str) -> str:
     return f"CASE WHEN contains(l, '\"') THEN {unquote} ELSE string_split(l, {d}) END"
 
 
-def csv_lines_sql(table: str, layout: Layout, delimiter: str) -> str:
-    """SQL over the loaded lines: line, l, parts, shape_ok (header line and blank lines out)."""
+def csv_lines_sql(table: str, layout: Layout, delimiter: str, *, numbered: bool = False) -> str:
+    """SQL over the lines: line, l, parts, shape_ok (blank lines out). `table` is what
+    `load_csv_lines` loaded (`l`; the header is its first row) or, `numbered`, lines that
+    carry their number (`line`, `l`; see `set_aside_lines_sql`)."""
     n = len(layout.names)
+    if numbered:
+        lines = f"SELECT line, l, {_parts_sql(delimiter)} AS parts FROM {table}"
+    else:
+        lines = (
+            f"SELECT rowid + 1 AS line, l, {_parts_sql(delimiter)} AS parts FROM {table}"
+            " WHERE rowid > 0 AND l IS NOT NULL"
+        )
     return (
-        f"SELECT line, l, parts, len(parts) = {n} AS shape_ok FROM ("
-        f"SELECT rowid + 1 AS line, l, {_parts_sql(delimiter)} AS parts FROM {table}"
-        " WHERE rowid > 0 AND l IS NOT NULL)"
+        f"SELECT line, l, parts, len(parts) = {n} AS shape_ok FROM ({lines})"
         f" WHERE len(parts) = {n} OR trim(l) <> ''"
     )
 
 
-def long_csv_fields_sql(table: str, layout: Layout, delimiter: str) -> str:
-    """The staging fields (module doc) of a long-format CSV loaded by `load_csv_lines`."""
+def set_aside_lines_sql(table: str, lines: Sequence[tuple[int, str]]) -> str:
+    """SQL creating temp table `table` of the lines the fast reader set aside, `(line, l)`,
+    for the `*_csv_fields_sql` functions with `numbered=True`."""
+    values = ", ".join(f"({n}, {sql_str(text)})" for n, text in lines)
+    return f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM (VALUES {values}) v(line, l)"
+
+
+def long_csv_fields_sql(
+    table: str, layout: Layout, delimiter: str, *, numbered: bool = False
+) -> str:
+    """The staging fields (module doc) of a long-format CSV loaded by `load_csv_lines` (or
+    of set-aside lines, `numbered`)."""
     ts, kwh = f"parts[{layout.position('ts')}]", f"parts[{layout.position('kwh')}]"
     meter = f"parts[{layout.position('meter')}]"
     q = f"parts[{layout.position('quality')}]" if layout.has("quality") else None
@@ -383,11 +442,13 @@ def long_csv_fields_sql(table: str, layout: Layout, delimiter: str) -> str:
         f" {ts_us_sql(ts)} AS ts_us, {ts} AS ts_text,"
         f" {kwh_sql(kwh)} AS kwh, {kwh} AS kwh_text,"
         f" {quality_sql(q)} AS quality, {q or 'NULL::VARCHAR'} AS quality_text"
-        f" FROM ({csv_lines_sql(table, layout, delimiter)})"
+        f" FROM ({csv_lines_sql(table, layout, delimiter, numbered=numbered)})"
     )
 
 
-def wide_csv_lines_sql(table: str, layout: Layout, delimiter: str) -> str:
+def wide_csv_lines_sql(
+    table: str, layout: Layout, delimiter: str, *, numbered: bool = False
+) -> str:
     """Line-level fields of a wide CSV: line, shape_ok, raw_line, meter, date_text,
     day_us (epoch µs of the Beijing midnight), points (96 texts in p order)."""
     positions = [layout.position(p) for p in POINT_COLUMNS]
@@ -401,7 +462,7 @@ def wide_csv_lines_sql(table: str, layout: Layout, delimiter: str) -> str:
         "SELECT line, shape_ok, l AS raw_line,"
         f" {trimmed_sql(meter)} AS meter, {date} AS date_text,"
         f" {day_start_us_sql(date)} AS day_us, {points} AS points"
-        f" FROM ({csv_lines_sql(table, layout, delimiter)})"
+        f" FROM ({csv_lines_sql(table, layout, delimiter, numbered=numbered)})"
     )
 
 

@@ -49,7 +49,7 @@ from typing import Any, Final
 
 from gridcare.metering.engine import schema
 from gridcare.metering.engine.io import sql_str
-from gridcare.metering.engine.parse import INTERVAL_US
+from gridcare.metering.engine.parse import INTERVAL_US, beijing_iso_sql
 
 DAY_US: Final = 24 * 3600 * 1_000_000
 MAX_GAP_FILL: Final = schema.INTERVALS_PER_DAY // 2  # 12 h; longer runs are not estimated
@@ -237,6 +237,18 @@ def shown_sql(checks: Iterable[RowCheck], code: str = "code") -> str:
     """SQL: the reported value for the finding numbered `code` (NULL when accepted)."""
     whens = " ".join(f"WHEN {c.number} THEN {c.shown}" for c in checks)
     return f"CAST(CASE {code} {whens} END AS VARCHAR)"
+
+
+def parsed_value_sql(code: str = "code") -> str:
+    """SQL: the reported value of a reading that parsed but broke rule `code`, from its
+    parsed `ts_us`/`kwh` (for sources read typed, which keep no text): the time in Beijing
+    ISO form, the energy as a number; NULL for other rules."""
+    times = [c.number for c in (check_on_grid(), check_not_future(0))]
+    energy = check_non_negative().number
+    return (
+        f"CASE WHEN {code} IN ({', '.join(map(str, times))}) THEN {beijing_iso_sql('ts_us')}"
+        f" WHEN {code} = {energy} THEN CAST(kwh AS VARCHAR) END"
+    )
 
 
 def without_meter_known(checks: Sequence[RowCheck]) -> tuple[RowCheck, ...]:
