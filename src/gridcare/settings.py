@@ -55,9 +55,11 @@ def env_secret(name: str, default: str) -> str:
 DATA_DIR = Path(env_str("GRIDCARE_DATA_DIR", str(PROJECT_DIR / "var"))).resolve()
 DEBUG = env_bool("GRIDCARE_DEBUG", False)
 
+PRODUCTION = env_bool("GRIDCARE_PRODUCTION", False)
+
 _DEV_SECRET = "gridcare-insecure-development-key-change-me-in-production"
 SECRET_KEY = env_secret("GRIDCARE_SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and env_bool("GRIDCARE_PRODUCTION", False):
+if SECRET_KEY == _DEV_SECRET and PRODUCTION:
     raise ImproperlyConfigured("GRIDCARE_SECRET_KEY must be set in production")
 
 ALLOWED_HOSTS = env_list("GRIDCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -77,6 +79,9 @@ INSTALLED_APPS = [
     "gridcare.grid",
     "gridcare.customers",
     "gridcare.metering",
+    "gridcare.notify",
+    "django_tasks",
+    "django_tasks_db",
     "gridcare.portal",
     "gridcare.console",
     "gridcare.demo",
@@ -123,6 +128,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default must work on a fresh clone: make its folder on first use.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not Django's in-memory default: worker processes in the tests (and the
+    # benchmark) must see the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-gridcare.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -200,6 +208,51 @@ WAREHOUSE_URL = env_str("GRIDCARE_WAREHOUSE_URL", "duckdb://")
 WAREHOUSE_ROOT = Path(env_str("GRIDCARE_WAREHOUSE_ROOT", str(DATA_DIR / "warehouse")))
 # Largest body POST /api/v1/metering/readings accepts (a head-end batch, not a bulk load).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GRIDCARE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+
+# --- Background tasks: django-tasks with the database backend, run by `gridcare worker` ---
+# The task row is written through the same connection as the change that causes it, so
+# both commit or roll back together (docs/architecture.md, "Notifications").
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "notify"],
+    }
+}
+
+# --- Notifications ---
+NOTIFY_BACKENDS = {
+    "sms": env_str("GRIDCARE_SMS_BACKEND", "gridcare.notify.channels.sms.HttpSmsBackend"),
+    "wechat": env_str(
+        "GRIDCARE_WECHAT_BACKEND", "gridcare.notify.channels.wechat.HttpWeChatBackend"
+    ),
+    "email": env_str("GRIDCARE_EMAIL_BACKEND", "gridcare.notify.channels.email.SmtpEmailBackend"),
+    "portal": "gridcare.notify.channels.portal.PortalInboxBackend",
+    "app_push": env_str("GRIDCARE_PUSH_BACKEND", "gridcare.notify.channels.push.MqttPushBackend"),
+}
+# The fake SMS/WeChat gateway (records what it gets, at /_fake-gateway/) is on unless in
+# production; the gateway URLs default to it on the demo server.
+NOTIFY_FAKE_GATEWAY = env_bool("GRIDCARE_FAKE_GATEWAY", not PRODUCTION)
+NOTIFY_SMS_GATEWAY_URL = env_str(
+    "GRIDCARE_SMS_GATEWAY_URL", "http://127.0.0.1:8000/_fake-gateway/sms/"
+)
+NOTIFY_WECHAT_GATEWAY_URL = env_str(
+    "GRIDCARE_WECHAT_GATEWAY_URL", "http://127.0.0.1:8000/_fake-gateway/wechat/"
+)
+NOTIFY_HTTP_TIMEOUT_SECONDS = float(env_str("GRIDCARE_NOTIFY_HTTP_TIMEOUT", "5"))
+NOTIFY_MQTT_HOST = env_str("GRIDCARE_MQTT_HOST", "127.0.0.1")
+NOTIFY_MQTT_PORT = env_int("GRIDCARE_MQTT_PORT", 1883)
+NOTIFY_MQTT_TOPIC_PREFIX = env_str("GRIDCARE_MQTT_TOPIC_PREFIX", "gridcare")
+NOTIFY_QUIET_START = env_str("GRIDCARE_QUIET_START", "22:00")  # Beijing time
+NOTIFY_QUIET_END = env_str("GRIDCARE_QUIET_END", "08:00")
+NOTIFY_CUSTOMER_DAILY_LIMIT = env_int("GRIDCARE_NOTIFY_DAILY_LIMIT", 10)
+NOTIFY_MAX_ATTEMPTS = env_int("GRIDCARE_NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_BASE_SECONDS = env_int("GRIDCARE_NOTIFY_RETRY_BASE_SECONDS", 30)
+NOTIFY_LEASE_SECONDS = env_int("GRIDCARE_NOTIFY_LEASE_SECONDS", 120)
+NOTIFY_TASK_BATCH = env_int("GRIDCARE_NOTIFY_TASK_BATCH", 100)
+EMAIL_HOST = env_str("GRIDCARE_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("GRIDCARE_EMAIL_PORT", 25)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("GRIDCARE_EMAIL_FROM", "95598@gridcare.local")
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
 from gridcare.api import api
+from gridcare.notify import gateway
 from gridcare.portal.views import home
 
 handler404 = "gridcare.core.web.page_not_found"
@@ -15,3 +17,6 @@ urlpatterns = [
     path("portal/", include("gridcare.portal.urls")),
     path("console/", include("gridcare.console.urls")),
 ]
+
+if settings.NOTIFY_FAKE_GATEWAY:
+    urlpatterns.append(path("_fake-gateway/<str:channel>/", gateway.receive, name="fake_gateway"))

@@ -175,6 +175,10 @@ class ContactPreference(models.Model):
     )
     channels = models.JSONField(default=list)
     language = models.CharField(max_length=8, default="zh-hans")
+    email = models.EmailField(_("e-mail"), blank=True)
+    # The customer's own quiet hours (Beijing time); empty: the utility's default.
+    quiet_start = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet until"), null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -8,7 +8,9 @@ the API does not confirm that an account number exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import time
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -16,10 +18,18 @@ from gridcare.core.errors import NotFound
 from gridcare.core.models import User
 from gridcare.core.privacy import blind_index
 from gridcare.core.selectors import org_units_in_scope
-from gridcare.customers.choices import ConsentPurpose, ImportanceLevel, TariffClass
+from gridcare.customers.choices import (
+    Channel,
+    ConsentPurpose,
+    ContactChannel,
+    ImportanceLevel,
+    TariffClass,
+)
 from gridcare.customers.models import (
     Account,
+    AccountBinding,
     AccountMeter,
+    ChannelIdentity,
     ConsentRecord,
     Customer,
     SimulatedMessage,
@@ -192,3 +202,60 @@ def simulated_message_latest(*, mobile: str) -> str | None:
     """The newest text the simulated SMS backend recorded for a mobile (demo and tests)."""
     message = SimulatedMessage.objects.filter(mobile=mobile).first()
     return message.text if message else None
+
+
+@dataclass(frozen=True)
+class ContactProfile:
+    """What sending a customer a message needs: addresses per channel, preferred channels,
+    quiet hours (None: the default) and the current consent per purpose."""
+
+    customer_id: int
+    user_id: int | None
+    addresses: dict[str, str]
+    channels: tuple[str, ...]
+    quiet_start: time | None
+    quiet_end: time | None
+    consent: dict[str, bool]
+
+
+def contact_profiles(*, customer_ids: Iterable[int]) -> dict[int, ContactProfile]:
+    """Contact profiles of many customers in four queries (bulk sends of 10,000 and more)."""
+    ids = list(set(customer_ids))
+    customers = Customer.objects.filter(pk__in=ids).select_related("contact_preference")
+    wechat = dict(
+        ChannelIdentity.objects.filter(customer_id__in=ids, channel=Channel.WECHAT)
+        .order_by("customer_id", "created_at")  # the newest wins in dict()
+        .values_list("customer_id", "external_id")
+    )
+    consent: dict[int, dict[str, bool]] = {}
+    records = ConsentRecord.objects.filter(customer_id__in=ids).order_by("-at", "-id")
+    for customer_id, purpose, granted in records.values_list("customer_id", "purpose", "granted"):
+        consent.setdefault(customer_id, {}).setdefault(purpose, granted)
+    # A customer without a login of their own is reached through whoever bound an account.
+    bound = dict(
+        AccountBinding.objects.filter(account__customer_id__in=ids, revoked_at__isnull=True)
+        .order_by("account__customer_id", "bound_at")  # the newest wins in dict()
+        .values_list("account__customer_id", "user_id")
+    )
+    profiles = {}
+    for customer in customers:
+        preference = getattr(customer, "contact_preference", None)
+        user_id = customer.user_id or bound.get(customer.pk)
+        addresses: dict[str, str] = {ContactChannel.SMS: customer.mobile}
+        if customer.pk in wechat:
+            addresses[ContactChannel.WECHAT] = wechat[customer.pk]
+        if preference is not None and preference.email:
+            addresses[ContactChannel.EMAIL] = preference.email
+        if user_id is not None:
+            addresses[ContactChannel.PORTAL] = str(user_id)
+            addresses[ContactChannel.APP_PUSH] = str(user_id)
+        profiles[customer.pk] = ContactProfile(
+            customer_id=customer.pk,
+            user_id=user_id,
+            addresses=addresses,
+            channels=tuple(preference.channels) if preference is not None else (),
+            quiet_start=preference.quiet_start if preference is not None else None,
+            quiet_end=preference.quiet_end if preference is not None else None,
+            consent=consent.get(customer.pk, {}),
+        )
+    return profiles

@@ -1,0 +1,20 @@
+"""Background entry points (django-tasks, database backend), run by `gridcare worker`."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from django_tasks import task
+
+from gridcare.notify import services
+
+
+def worker_name() -> str:
+    return os.environ.get("GRIDCARE_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+@task(queue_name="notify")
+def deliver_notifications_task(ids: list[int]) -> dict[str, int]:
+    """Deliver these notifications (those still due; see `services.notifications_deliver`)."""
+    return services.notifications_deliver(ids=ids, worker=worker_name()).to_dict()
