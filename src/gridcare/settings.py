@@ -249,6 +249,7 @@ NOTIFY_MAX_ATTEMPTS = env_int("GRIDCARE_NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("GRIDCARE_NOTIFY_RETRY_BASE_SECONDS", 30)
 NOTIFY_LEASE_SECONDS = env_int("GRIDCARE_NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_TASK_BATCH = env_int("GRIDCARE_NOTIFY_TASK_BATCH", 100)
+NOTIFY_SEND_CONCURRENCY = env_int("GRIDCARE_NOTIFY_SEND_CONCURRENCY", 8)  # per worker
 EMAIL_HOST = env_str("GRIDCARE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("GRIDCARE_EMAIL_PORT", 25)
 EMAIL_TIMEOUT = 10
@@ -259,5 +260,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("GRIDCARE_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # httpx logs every request at INFO: one line per notification sent.
+    "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }

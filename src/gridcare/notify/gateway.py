@@ -9,8 +9,11 @@ message ids. A body that is not JSON or lacks an address or text gets a 400.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,23 +24,22 @@ from gridcare.notify.models import GatewayReceipt
 _FIELDS = {"sms": ("to", "text"), "wechat": ("touser", "content")}
 
 
-@csrf_exempt
-@require_POST
-def receive(request: HttpRequest, channel: str) -> JsonResponse:
+def record(channel: str, key: str, body: bytes) -> tuple[int, dict[str, object]]:
+    """(HTTP status, JSON answer) for one request to the fake gateway."""
     if channel not in _FIELDS:
-        return JsonResponse({"code": "gateway.channel.unknown", "message": "未知渠道"}, status=404)
+        return 404, {"code": "gateway.channel.unknown", "message": "未知渠道"}
     try:
-        payload = json.loads(request.body)
+        payload = json.loads(body)
     except ValueError:
-        return JsonResponse(
-            {"code": "gateway.body.invalid", "message": "请求体不是JSON"}, status=400
-        )
+        return 400, {"code": "gateway.body.invalid", "message": "请求体不是JSON"}
     to_field, text_field = _FIELDS[channel]
-    key = request.headers.get("Idempotency-Key", "")
-    if not key or not payload.get(to_field) or not payload.get(text_field):
-        return JsonResponse(
-            {"code": "gateway.body.incomplete", "message": "缺少号码、内容或幂等键"}, status=400
-        )
+    if (
+        not key
+        or not isinstance(payload, dict)
+        or not payload.get(to_field)
+        or not payload.get(text_field)
+    ):
+        return 400, {"code": "gateway.body.incomplete", "message": "缺少号码、内容或幂等键"}
     try:
         with transaction.atomic():
             receipt = GatewayReceipt.objects.create(
@@ -48,4 +50,30 @@ def receive(request: HttpRequest, channel: str) -> JsonResponse:
         GatewayReceipt.objects.filter(idempotency_key=key).update(duplicates=F("duplicates") + 1)
         receipt = GatewayReceipt.objects.get(idempotency_key=key)
         duplicate = True
-    return JsonResponse({"message_id": f"fake-{receipt.pk}", "duplicate": duplicate})
+    return 200, {"message_id": f"fake-{receipt.pk}", "duplicate": duplicate}
+
+
+@csrf_exempt
+@require_POST
+def receive(request: HttpRequest, channel: str) -> JsonResponse:
+    """The gateway inside the GridCare site (the demo posts to itself)."""
+    status, answer = record(channel, request.headers.get("Idempotency-Key", ""), request.body)
+    return JsonResponse(answer, status=status)
+
+
+def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """The gateway as a WSGI application of its own (`gunicorn
+    gridcare.notify.gateway:application`), as the tests and the benchmark run it: an
+    outside system, not behind GridCare's sessions and middleware."""
+    close_old_connections()
+    parts = environ.get("PATH_INFO", "").strip("/").split("/")
+    channel = parts[-1] if environ.get("REQUEST_METHOD") == "POST" else ""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    status, answer = record(channel, environ.get("HTTP_IDEMPOTENCY_KEY", ""), body)
+    data = json.dumps(answer, ensure_ascii=False).encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+    )
+    return [data]

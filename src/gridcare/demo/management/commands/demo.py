@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import IO, Any, cast
@@ -201,6 +202,15 @@ class Command(BaseCommand):
         console.print(f"Serving at http://127.0.0.1:{port} (Ctrl-C stops).")
         self.stdout.flush()
         connections.close_all()
+        # The background worker (notifications) runs beside the server, in the same process
+        # group, so the Ctrl-C that stops gunicorn stops it too.
+        env = dict(os.environ)
+        for channel in ("sms", "wechat"):
+            env.setdefault(
+                f"GRIDCARE_{channel.upper()}_GATEWAY_URL",
+                f"http://127.0.0.1:{port}/_fake-gateway/{channel}/",
+            )
+        subprocess.Popen([sys.executable, "-m", "gridcare", "worker"], env=env)
         argv = [str(gunicorn), "gridcare.wsgi:application", "--bind", f"127.0.0.1:{port}"]
         argv += ["--workers", "2", "--access-logfile", "-"]
         # Replacing this process hands the terminal (and Ctrl-C) straight to gunicorn.
