@@ -23,6 +23,8 @@ ENDPOINTS = {
     ("post", "/customers"),
     ("get", "/customers/{customer_id}"),
     ("post", "/customers/{customer_id}/reveal"),
+    ("get", "/customers/{customer_id}/timeline"),
+    ("post", "/customers/{customer_id}/interactions"),
     ("get", "/accounts"),
     ("get", "/accounts/{number}"),
     ("post", "/accounts/bindings/request"),

@@ -19,7 +19,7 @@ from django.test import Client
 
 from gridcare.core.models import ApiToken, AuditLog
 from gridcare.core.services import api_token_issue
-from gridcare.customers.models import AccountBinding, Customer, SimulatedMessage
+from gridcare.customers.models import AccountBinding, Customer, Interaction, SimulatedMessage
 from gridcare.customers.services import account_bind_request
 from gridcare.metering.models import ImportBatch
 from gridcare.testing.personas import (
@@ -91,10 +91,22 @@ def fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[World, str
     return lambda world, persona, capture: (API + path, body)
 
 
+BODIES: dict[str, dict[str, Any] | None] = {
+    "": None,
+    "/reveal": {"field": "mobile"},
+    "/timeline": None,
+    "/interactions": {
+        "channel": "hotline",
+        "summary": "来电咨询停电原因",
+        "data": {"recording_ref": "rec-1", "duration_seconds": 95},
+    },
+}
+
+
 def customer_path(attr: str, suffix: str = "") -> Callable[[World, str, Any], Prepared]:
     def prepare(world: World, persona: str, capture: Any) -> Prepared:
         customer: Model = getattr(world, attr)
-        body = {"field": "mobile"} if suffix else None
+        body = BODIES[suffix]
         return f"{API}/customers/{customer.pk}{suffix}", body
 
     return prepare
@@ -185,6 +197,22 @@ ENDPOINTS = [
             **each(("agent_s1", "clerk_s1", "dispatcher"), 404),
         ),
         customer_path("customer_bob"),
+    ),
+    Endpoint(
+        "GET /customers/{alice}/timeline",
+        "GET",
+        "/customers/{customer_id}/timeline",
+        table(200, **each((*CUSTOMERS, "crew", "analyst"), 403), agent_s2=404),
+        customer_path("customer_alice", "/timeline"),
+    ),
+    Endpoint(
+        "POST /customers/{alice}/interactions",
+        "POST",
+        "/customers/{customer_id}/interactions",
+        table(201, **each((*CUSTOMERS, "crew", "analyst"), 403), agent_s2=404),
+        customer_path("customer_alice", "/interactions"),
+        effect=Interaction.objects.count,
+        delta=1,
     ),
     Endpoint(
         "POST /customers/{alice}/reveal",

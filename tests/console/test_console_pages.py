@@ -146,3 +146,35 @@ def test_search_list_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(search_url("张"))
     assert response.status_code == 200
+
+
+def test_customer_360_shows_the_timeline_and_filters_it_with_htmx(world: World, client_for) -> None:
+    from datetime import UTC, datetime
+
+    from gridcare.customers.services import interaction_record
+
+    alice = world.customer_alice.pk
+    call = {"recording_ref": "rec-7", "duration_seconds": 60}
+    interaction_record(
+        actor=world.users["agent_s1"], customer_id=alice, channel="hotline",
+        direction="inbound", summary="来电报修：家中停电", data=call,
+        occurred_at=datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+    )  # fmt: skip
+    interaction_record(
+        actor=None, customer_id=alice, channel="wechat", direction="inbound",
+        summary="微信咨询电费", occurred_at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+    )  # fmt: skip
+    client = client_for("agent_s1")
+    page = client.get(f"/console/customers/{alice}/").content.decode()
+    assert page.index("微信咨询电费") < page.index("来电报修：家中停电")  # newest first
+    assert "rec-7" in page
+    offline = client.get(
+        f"/console/customers/{alice}/timeline/?show=offline", HTTP_HX_REQUEST="true"
+    )
+    text = offline.content.decode()
+    assert offline.status_code == 200
+    assert "来电报修" in text
+    assert "微信咨询电费" not in text
+    assert "<html" not in text  # the fragment only
+    other = client_for("agent_s2").get(f"/console/customers/{alice}/timeline/")
+    assert other.status_code == 404

@@ -72,6 +72,34 @@ def test_agent_finds_customer_by_mobile_and_opens_the_360_page(
     screenshot(page, "console-customer-360")
 
 
+def test_agent_reads_the_customer_timeline_and_filters_hotline_and_counter(
+    live_server, live_world: World, page: Page
+) -> None:
+    from gridcare.customers.services import interaction_record
+
+    alice = live_world.customer_alice.pk
+    agent = live_world.users["agent_s1"]
+    for channel, summary, data in [
+        ("counter", "营业厅办理：更名过户", {"queue_number": "A017", "wait_seconds": 420, "service_seconds": 610}),
+        ("hotline", "来电报修：家中停电", {"recording_ref": "cti://rec/0001", "duration_seconds": 185}),
+        ("wechat", "微信咨询：本月电费为何偏高", {}),
+    ]:  # fmt: skip
+        interaction_record(
+            actor=agent, customer_id=alice, channel=channel, direction="inbound",
+            summary=summary, data=data,
+        )  # fmt: skip
+    log_in(page, f"{live_server.url}/console/login/", "agent_s1", PASSWORD)
+    page.goto(f"{live_server.url}/console/customers/{alice}/")
+    items = page.get_by_test_id("timeline-item")
+    expect(items).to_have_count(3)
+    expect(items.first).to_contain_text("微信咨询")
+    screenshot(page, "console-customer-timeline")
+    page.get_by_test_id("timeline-filter-offline").click()
+    expect(page.get_by_test_id("timeline-item")).to_have_count(2)
+    expect(page.get_by_test_id("timeline")).to_contain_text("排队号 A017，等候 420 秒，办理 610 秒")
+    expect(page.get_by_test_id("timeline")).not_to_contain_text("微信咨询")
+
+
 def test_customer_binds_an_account_with_the_code_sent_to_its_registered_mobile(
     live_server, live_world: World, mobile_page: Page
 ) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("customers/<int:customer_id>/", views.customer_360_view, name="customer"),
     path("customers/<int:customer_id>/reveal/", views.reveal_view, name="reveal"),
+    path("customers/<int:customer_id>/timeline/", views.timeline_view, name="timeline"),
     path("transformers/", views_metering.transformers_view, name="transformers"),
     path("transformers/<str:code>/", views_metering.transformer_view, name="transformer"),
 ]

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
@@ -70,8 +71,43 @@ def customer_360_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         "view": view,
         "consents": selectors.consent_labelled(view.consents),
         "can_reveal": request.user.has_perm(REVEAL_PII),
+        **_timeline_context(request.user, customer_id, ""),
     }
     return render(request, "console/customer_360.html", context)
+
+
+#: Timeline filter buttons: (value, label, channels).
+TIMELINE_FILTERS = (
+    ("", _("All"), ()),
+    ("online", _("Online"), ("web_chat", "wechat", "alipay", "app", "portal", "chatbot")),
+    ("offline", _("Hotline & counter"), ("hotline", "counter")),
+    ("notices", _("Notices sent"), ("sms", "email", "wechat", "portal", "app")),
+)
+
+
+def _timeline_context(user: User, customer_id: int, chosen: str) -> dict[str, object]:
+    channels = next((c for value, _label, c in TIMELINE_FILTERS if value == chosen), ())
+    direction = "outbound" if chosen == "notices" else ""
+    interactions = selectors.customer_timeline(
+        user=user, customer_id=customer_id, channels=channels, direction=direction
+    )
+    return {
+        "timeline": interactions[:50],
+        "timeline_filters": [(value, label) for value, label, _c in TIMELINE_FILTERS],
+        "timeline_chosen": chosen,
+        "customer_id": customer_id,
+    }
+
+
+@staff_required(VIEW_CUSTOMER)
+def timeline_view(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx GET: the timeline card, filtered (`?show=online|offline|notices`)."""
+    assert isinstance(request.user, User)
+    try:
+        context = _timeline_context(request.user, customer_id, request.GET.get("show", ""))
+    except DomainError:
+        return page_not_found(request)
+    return render(request, "console/partials/timeline.html", context)
 
 
 @staff_required(REVEAL_PII)

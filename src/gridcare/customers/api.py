@@ -16,11 +16,11 @@ from gridcare.core.api_support import (
 )
 from gridcare.core.errors import DomainError
 from gridcare.core.privacy import mask_mobile
-from gridcare.core.roles import ADD_CUSTOMER, VIEW_ACCOUNT, VIEW_CUSTOMER
+from gridcare.core.roles import ADD_CUSTOMER, ADD_INTERACTION, VIEW_ACCOUNT, VIEW_CUSTOMER
 from gridcare.core.schemas import ErrorOut, ValidationErrorOut
 from gridcare.core.services import pii_reveal
 from gridcare.customers import selectors, services
-from gridcare.customers.models import Account, Customer
+from gridcare.customers.models import Account, Customer, Interaction
 from gridcare.customers.schemas import (
     AccountDetailOut,
     AccountOut,
@@ -30,6 +30,8 @@ from gridcare.customers.schemas import (
     CustomerCreateIn,
     CustomerDetailOut,
     CustomerOut,
+    InteractionIn,
+    InteractionOut,
     RevealIn,
     RevealOut,
     TopologyOut,
@@ -52,6 +54,11 @@ REVEALABLE = {"name", "mobile", "id_number"}
 
 class CustomerFilter(Schema):
     q: str = ""
+
+
+class TimelineFilter(Schema):
+    channel: str = ""  # comma-separated
+    direction: str = ""
 
 
 class AccountFilter(Schema):
@@ -122,6 +129,50 @@ def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -
         ip=client_ip(request),
     )
     return RevealOut(field=payload.field, value=value)
+
+
+@customers_router.get("/{customer_id}/timeline", response={200: list[InteractionOut], **ERRORS})
+@paginate(Pages, page_size=50)
+def customer_timeline(
+    request: HttpRequest, customer_id: int, filters: Query[TimelineFilter]
+) -> QuerySet[Interaction]:
+    """Every contact with the customer, newest first, from every channel."""
+    user = acting_user(request)
+    require_staff_perm(user, VIEW_CUSTOMER)
+    channels = [c for c in filters.channel.split(",") if c]
+    return selectors.customer_timeline(
+        user=user, customer_id=customer_id, channels=channels, direction=filters.direction
+    )
+
+
+@customers_router.post("/{customer_id}/interactions", response={201: InteractionOut, **ERRORS})
+def interaction_create(
+    request: HttpRequest, customer_id: int, payload: InteractionIn
+) -> Status[Interaction]:
+    """Record a contact: a hotline call from the CTI system (with its recording reference),
+    a business-hall counter visit (queue number, waiting and service time), or any other
+    channel. The same `external_id` twice returns the first record."""
+    user = acting_user(request)
+    require_staff_perm(user, ADD_INTERACTION)
+    customer = selectors.customer_get_for_user(user=user, customer_id=customer_id)
+    account_id = None
+    if payload.account_number:
+        account_id = selectors.account_get_for_user(user=user, number=payload.account_number).pk
+    interaction = services.interaction_record(
+        actor=user,
+        customer_id=customer.pk,
+        account_id=account_id,
+        channel=payload.channel,
+        direction=payload.direction,
+        summary=payload.summary,
+        body=payload.body,
+        occurred_at=payload.occurred_at,
+        external_id=payload.external_id,
+        data=payload.data,
+    )
+    return Status(
+        201, selectors.customer_timeline(user=user, customer_id=customer.pk).get(pk=interaction.pk)
+    )
 
 
 @accounts_router.get("", response={200: list[AccountOut], **ERRORS})

@@ -55,6 +55,26 @@ class ContactChannel(models.TextChoices):
     APP_PUSH = "app_push", _("App push")
 
 
+class InteractionChannel(models.TextChoices):
+    """Where a contact happened (one timeline for online and offline channels)."""
+
+    WEB_CHAT = "web_chat", _("Web / H5 chat")
+    WECHAT = "wechat", _("WeChat")
+    ALIPAY = "alipay", _("Alipay")
+    APP = "app", _("Mobile app")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    PORTAL = "portal", _("Portal")
+    HOTLINE = "hotline", _("95598 hotline")
+    COUNTER = "counter", _("Business hall counter")
+    CHATBOT = "chatbot", _("Assistant")
+
+
+class InteractionDirection(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
+
+
 COLORS = {
     AccountStatus.ACTIVE: "success",
     AccountStatus.SUSPENDED: "warning",

@@ -17,6 +17,8 @@ from gridcare.customers.choices import (
     ContactChannel,
     CustomerKind,
     ImportanceLevel,
+    InteractionChannel,
+    InteractionDirection,
     TariffClass,
 )
 from gridcare.grid.choices import VoltageLevel
@@ -274,3 +276,46 @@ class SimulatedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mobile}: {self.text}"
+
+
+class Interaction(models.Model):
+    """客户接触记录: one contact on the customer's timeline, whatever the channel.
+
+    `links` names what the contact is about in other apps (`{"notification": 12}`, later
+    work orders, bills, outages) without foreign keys upwards. `external_id` is the
+    channel's own id (WeChat MsgId, CTI call id, queue ticket): recording the same one
+    twice changes nothing. `data` keeps what is particular to the channel (the recording
+    reference of a call; queue number, wait and service seconds of a counter visit).
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
+    account = models.ForeignKey(
+        Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=InteractionChannel.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=InteractionDirection.choices)
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    summary = models.CharField(_("summary"), max_length=200)
+    body = models.TextField(_("content"), blank=True)
+    agent = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    links = models.JSONField(default=dict, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="customers_timeline")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="customers_interaction_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.occurred_at:%Y-%m-%d %H:%M} {self.summary}"

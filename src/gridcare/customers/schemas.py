@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
 from gridcare.core.privacy import mask_address_detail, mask_id_number, mask_mobile, mask_name
 from gridcare.customers.choices import CustomerKind
-from gridcare.customers.models import Account, Customer, Premise
+from gridcare.customers.models import Account, Customer, Interaction, Premise
 from gridcare.grid.selectors import TopologyPath
 
 
@@ -129,3 +130,39 @@ class RevealIn(Schema):
 class RevealOut(Schema):
     field: str
     value: str
+
+
+class InteractionIn(Schema):
+    """A contact to put on the timeline. `data` by channel: hotline `recording_ref`,
+    `duration_seconds` (and optional `call_id`); counter `queue_number`, `wait_seconds`,
+    `service_seconds`."""
+
+    channel: str
+    direction: str = "inbound"
+    summary: str = Field(min_length=1, max_length=200)
+    body: str = Field("", max_length=5000)
+    occurred_at: dt.datetime | None = None
+    account_number: str | None = None
+    external_id: str = Field("", max_length=128)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class InteractionOut(Schema):
+    id: int
+    channel: str
+    direction: str
+    occurred_at: dt.datetime
+    summary: str
+    body: str
+    account_number: str | None
+    agent: str | None
+    links: dict[str, Any]
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_account_number(obj: Interaction) -> str | None:
+        return obj.account.number if obj.account is not None else None
+
+    @staticmethod
+    def resolve_agent(obj: Interaction) -> str | None:
+        return str(obj.agent) if obj.agent is not None else None

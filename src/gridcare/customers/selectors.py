@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -32,6 +32,7 @@ from gridcare.customers.models import (
     ChannelIdentity,
     ConsentRecord,
     Customer,
+    Interaction,
     SimulatedMessage,
 )
 from gridcare.grid.models import Feeder, Transformer
@@ -259,3 +260,27 @@ def contact_profiles(*, customer_ids: Iterable[int]) -> dict[int, ContactProfile
             consent=consent.get(customer.pk, {}),
         )
     return profiles
+
+
+def customer_timeline(
+    *,
+    user: User,
+    customer_id: int,
+    channels: Iterable[str] = (),
+    direction: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Interaction]:
+    """The customer's contacts, newest first, for a reader allowed to see the customer
+    (NotFound otherwise); filters by channels, direction and time."""
+    customer = customer_get_for_user(user=user, customer_id=customer_id)
+    interactions = Interaction.objects.filter(customer=customer).select_related("agent", "account")
+    if channels:
+        interactions = interactions.filter(channel__in=list(channels))
+    if direction:
+        interactions = interactions.filter(direction=direction)
+    if since is not None:
+        interactions = interactions.filter(occurred_at__gte=since)
+    if until is not None:
+        interactions = interactions.filter(occurred_at__lt=until)
+    return interactions.order_by("-occurred_at", "-id")

@@ -36,7 +36,7 @@ class NotificationTemplate(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=120, blank=True)
     body = models.TextField(_("body"), max_length=2000)
-    variables = models.JSONField(default=list)
+    variables = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
