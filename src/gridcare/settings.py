@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "gridcare.customers",
     "gridcare.metering",
     "gridcare.notify",
+    "gridcare.contact",
     "django_tasks",
     "django_tasks_db",
     "gridcare.portal",
@@ -254,6 +255,15 @@ EMAIL_HOST = env_str("GRIDCARE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("GRIDCARE_EMAIL_PORT", 25)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("GRIDCARE_EMAIL_FROM", "95598@gridcare.local")
+
+# --- Inbound channels: app id → WeChat token / path of the Alipay app's RSA public key ---
+CONTACT_WECHAT_APPS = dict(
+    item.split(":", 1) for item in env_list("GRIDCARE_WECHAT_APPS", "") if ":" in item
+)
+CONTACT_ALIPAY_APPS = dict(
+    item.split(":", 1) for item in env_list("GRIDCARE_ALIPAY_APPS", "") if ":" in item
+)
+CONTACT_WEBHOOK_MAX_BYTES = env_int("GRIDCARE_WEBHOOK_MAX_BYTES", 64 * 1024)
 
 LOGGING = {
     "version": 1,

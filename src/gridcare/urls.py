@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from gridcare.api import api
+from gridcare.contact import webhooks
 from gridcare.notify import gateway
 from gridcare.portal.views import home
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("portal/", include("gridcare.portal.urls")),
     path("console/", include("gridcare.console.urls")),
+    path("webhooks/wechat/<str:app_id>/", webhooks.wechat_webhook, name="wechat_webhook"),
+    path("webhooks/alipay/<str:app_id>/", webhooks.alipay_webhook, name="alipay_webhook"),
 ]
 
 if settings.NOTIFY_FAKE_GATEWAY:

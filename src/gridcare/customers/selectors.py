@@ -284,3 +284,12 @@ def customer_timeline(
     if until is not None:
         interactions = interactions.filter(occurred_at__lt=until)
     return interactions.order_by("-occurred_at", "-id")
+
+
+def customer_for_identity(*, channel: str, external_id: str) -> int | None:
+    """The customer a channel identity (WeChat openid, Alipay user id) belongs to."""
+    return (
+        ChannelIdentity.objects.filter(channel=channel, external_id=external_id)
+        .values_list("customer_id", flat=True)
+        .first()
+    )

@@ -1,0 +1,70 @@
+"""Inbound contact: a verified message is recorded once, its sender resolved to a customer,
+and it lands on that customer's timeline (unknown senders are asked to bind an account)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from gridcare.contact.adapters.base import Inbound
+from gridcare.contact.models import InboundMessage
+from gridcare.customers.choices import InteractionDirection
+from gridcare.customers.selectors import customer_for_identity
+from gridcare.customers.services import interaction_record
+
+BIND_PROMPT = (
+    "您好！请先绑定户号：在菜单「我的」→「绑定户号」输入户号，并用预留手机号收到的验证码确认。"
+)
+RECEIVED = "已收到您的消息，客服人员将尽快回复。紧急停电抢修请拨打 95598。"
+
+
+@dataclass(frozen=True)
+class Received:
+    message: InboundMessage
+    duplicate: bool
+
+    @property
+    def reply(self) -> str:
+        return RECEIVED if self.message.customer_id else BIND_PROMPT
+
+
+def inbound_receive(*, inbound: Inbound) -> Received:
+    """Record `inbound` once per (channel, app, message id); a repeat returns the first."""
+    key = {"channel": inbound.channel, "app_id": inbound.app_id, "message_id": inbound.message_id}
+    existing = InboundMessage.objects.filter(**key).first()
+    if existing is not None:
+        return Received(existing, duplicate=True)
+    try:
+        with transaction.atomic():
+            return Received(_record(inbound), duplicate=False)
+    except IntegrityError:  # the platform's retry raced the first delivery
+        return Received(InboundMessage.objects.get(**key), duplicate=True)
+
+
+def _record(inbound: Inbound) -> InboundMessage:
+    customer_id = customer_for_identity(channel=inbound.channel, external_id=inbound.sender)
+    message = InboundMessage.objects.create(
+        channel=inbound.channel,
+        app_id=inbound.app_id,
+        message_id=inbound.message_id,
+        sender=inbound.sender,
+        kind=inbound.kind,
+        text=inbound.text,
+        customer_id=customer_id,
+    )
+    if customer_id is not None:
+        interaction = interaction_record(
+            actor=None,
+            customer_id=customer_id,
+            channel=inbound.channel,
+            direction=InteractionDirection.INBOUND,
+            summary=inbound.text[:200] or f"[{inbound.kind}]",
+            body=inbound.text,
+            occurred_at=inbound.sent_at,
+            external_id=f"{inbound.app_id}:{inbound.message_id}"[:128],
+            links={"inbound_message": message.pk},
+        )
+        message.interaction_id = interaction.pk
+        message.save(update_fields=["interaction_id"])
+    return message
