@@ -293,3 +293,15 @@ def customer_for_identity(*, channel: str, external_id: str) -> int | None:
         .values_list("customer_id", flat=True)
         .first()
     )
+
+
+def customers_of_login(*, user: User) -> list[Customer]:
+    """The customers whose accounts a portal login has bound (usually one: their own)."""
+    return list(
+        Customer.objects.filter(
+            accounts__bindings__user=user, accounts__bindings__revoked_at__isnull=True
+        )
+        .select_related("contact_preference")
+        .distinct()
+        .order_by("pk")
+    )

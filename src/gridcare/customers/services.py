@@ -252,11 +252,29 @@ def channel_identity_link(
 
 @transaction.atomic
 def contact_preference_set(
-    *, actor: User | None, customer: Customer, channels: list[str], language: str = "zh-hans"
+    *,
+    actor: User | None,
+    customer: Customer,
+    channels: list[str],
+    language: str = "zh-hans",
+    email: str | None = None,
+    quiet_start: dt.time | None = None,
+    quiet_end: dt.time | None = None,
 ) -> ContactPreference:
+    """Set how the customer wants to be reached: channels in order, e-mail, quiet hours
+    (both or neither: the utility's default)."""
+    if (quiet_start is None) != (quiet_end is None):
+        raise DomainError(
+            "customers.preference.quiet_hours",
+            "免打扰时段需同时填写开始和结束时间",
+            field="quiet_end",
+        )
     pref, _ = ContactPreference.objects.get_or_create(customer=customer)
     pref.channels = list(dict.fromkeys(channels))
     pref.language = language
+    if email is not None:
+        pref.email = email
+    pref.quiet_start, pref.quiet_end = quiet_start, quiet_end
     pref.updated_at = timezone.now()
     pref.full_clean()
     pref.save()

@@ -1,5 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from gridcare.customers.choices import ConsentPurpose, ContactChannel
 
 
 class RegisterForm(forms.Form):
@@ -15,3 +19,34 @@ class BindRequestForm(forms.Form):
 class BindConfirmForm(forms.Form):
     account_number = forms.CharField(widget=forms.HiddenInput, max_length=20)
     code = forms.CharField(label=_("Verification code"), max_length=6)
+
+
+class PreferencesForm(forms.Form):
+    """通知偏好: channels in the order given, e-mail, quiet hours, consent per purpose."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("Reach me by"),
+        choices=ContactChannel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    quiet_start = forms.TimeField(
+        label=_("Quiet from"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    quiet_end = forms.TimeField(
+        label=_("Quiet until"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for value, label in ConsentPurpose.choices:
+            self.fields[f"consent_{value}"] = forms.BooleanField(label=label, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "email" in (data.get("channels") or []) and not data.get("email"):
+            self.add_error("email", _("Give an e-mail address to be reached by e-mail."))
+        if (data.get("quiet_start") is None) != (data.get("quiet_end") is None):
+            self.add_error("quiet_end", _("Give both ends of the quiet hours, or neither."))
+        return data

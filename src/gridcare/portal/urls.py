@@ -12,4 +12,6 @@ urlpatterns = [
     path("accounts/bind/", views.bind_view, name="bind"),
     path("accounts/<str:number>/", views.account_detail_view, name="account"),
     path("accounts/<str:number>/usage/", views.usage_view, name="usage"),
+    path("messages/", views.messages_view, name="messages"),
+    path("preferences/", views.preferences_view, name="preferences"),
 ]

@@ -23,9 +23,12 @@ from gridcare.core.web import (
     page_not_found,
 )
 from gridcare.customers import selectors, services
+from gridcare.customers.choices import ConsentPurpose
 from gridcare.customers.codes import code_sender
 from gridcare.metering.usage import account_usage
-from gridcare.portal.forms import BindConfirmForm, BindRequestForm, RegisterForm
+from gridcare.notify import selectors as notify_selectors
+from gridcare.notify.services import notification_mark_read
+from gridcare.portal.forms import BindConfirmForm, BindRequestForm, PreferencesForm, RegisterForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -147,3 +150,77 @@ def bind_view(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("portal:accounts")
     return render(request, "portal/bind.html", context, status=status)
+
+
+@customer_required
+def messages_view(request: HttpRequest) -> HttpResponse:
+    """消息中心: what the utility sent to this login's portal inbox; opening marks read."""
+    assert isinstance(request.user, User)
+    if request.method == "POST":
+        try:
+            notification_mark_read(
+                user=request.user, notification_id=int(request.POST.get("id", "0") or 0)
+            )
+        except (DomainError, ValueError):
+            return page_not_found(request)
+        return redirect("portal:messages")
+    messages = notify_selectors.portal_messages_for(user=request.user)[:100]
+    return render(request, "portal/messages.html", {"messages": messages})
+
+
+@customer_required
+def preferences_view(request: HttpRequest) -> HttpResponse:
+    """通知偏好 of each customer whose account this login has bound."""
+    assert isinstance(request.user, User)
+    customers = selectors.customers_of_login(user=request.user)
+    if not customers:
+        return redirect("portal:bind")
+    customer = customers[0]
+    current = selectors.consent_current(customer=customer)
+    pref = getattr(customer, "contact_preference", None)
+    initial = {
+        "channels": pref.channels if pref else [],
+        "email": pref.email if pref else "",
+        "quiet_start": pref.quiet_start if pref else None,
+        "quiet_end": pref.quiet_end if pref else None,
+        **{f"consent_{p}": granted for p, granted in _effective_consent(current).items()},
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        _save_preferences(request.user, customer, form.cleaned_data, current)
+        return redirect(f"{reverse('portal:preferences')}?saved=1")
+    return render(
+        request,
+        "portal/preferences.html",
+        {"form": form, "customer": customer, "saved": request.GET.get("saved")},
+        status=400 if form.errors else 200,
+    )
+
+
+def _save_preferences(
+    user: User, customer: Any, data: dict[str, Any], current: dict[str, bool]
+) -> None:
+    services.contact_preference_set(
+        actor=user,
+        customer=customer,
+        channels=list(data["channels"]),
+        email=data["email"],
+        quiet_start=data["quiet_start"],
+        quiet_end=data["quiet_end"],
+    )
+    effective = _effective_consent(current)
+    for purpose, _label in ConsentPurpose.choices:
+        granted = bool(data[f"consent_{purpose}"])
+        if effective[purpose] != granted:  # only a change is a new consent record
+            services.consent_record(
+                actor=user, customer=customer, purpose=purpose, granted=granted, source="portal"
+            )
+
+
+def _effective_consent(current: dict[str, bool]) -> dict[str, bool]:
+    """Consent as notifications apply it: service, outage and billing notices go out
+    unless refused; marketing only when agreed (docs/architecture.md, Notifications)."""
+    return {
+        purpose: current.get(purpose, purpose != ConsentPurpose.MARKETING)
+        for purpose, _label in ConsentPurpose.choices
+    }
