@@ -186,15 +186,22 @@ def test_a_mobile_can_register_only_once(world: World) -> None:
 @pytest.mark.django_db
 def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() -> None:
     read = {"customers.view_customer", "customers.view_account", "grid.view_meter"}
+    record = {"customers.add_interaction"}
+    log = {"notify.view_notification"}
     expected = {
         "customer": set(),
-        "agent": read,
-        "business_hall_clerk": read | {"customers.add_customer", "customers.change_customer"},
-        "dispatcher": read,
+        "agent": read | record | log,
+        "business_hall_clerk": read
+        | record
+        | log
+        | {"customers.add_customer", "customers.change_customer"},
+        "dispatcher": read | record,
         "field_crew": {"customers.view_account", "grid.view_meter"},
         "analyst": {"customers.view_account", "grid.view_meter"},
-        "manager": read | {"core.reveal_pii", "core.view_auditlog"},
+        "manager": read | record | log | {"core.reveal_pii", "core.view_auditlog"},
         "admin": read
+        | record
+        | log
         | {
             "customers.add_customer",
             "customers.change_customer",
@@ -202,6 +209,7 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
             "core.view_auditlog",
             "core.add_apitoken",
             "metering.add_importbatch",
+            "notify.add_notificationtemplate",
         },
     }
     actual = {

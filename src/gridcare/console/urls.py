@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcare.console import views, views_metering
+from gridcare.console import views, views_metering, views_notify
 
 app_name = "console"
 
@@ -13,5 +13,7 @@ urlpatterns = [
     path("customers/<int:customer_id>/reveal/", views.reveal_view, name="reveal"),
     path("customers/<int:customer_id>/timeline/", views.timeline_view, name="timeline"),
     path("transformers/", views_metering.transformers_view, name="transformers"),
+    path("notifications/", views_notify.notifications_view, name="notifications"),
+    path("notifications/templates/", views_notify.templates_view, name="templates"),
     path("transformers/<str:code>/", views_metering.transformer_view, name="transformer"),
 ]

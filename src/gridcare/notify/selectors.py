@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from gridcare.core.models import User
 from gridcare.customers.choices import ContactChannel
+from gridcare.customers.selectors import customers_visible_to
 from gridcare.notify.choices import NotificationStatus
-from gridcare.notify.models import Notification
+from gridcare.notify.models import Notification, NotificationTemplate
 
 
 def portal_messages_for(*, user: User) -> QuerySet[Notification]:
@@ -19,3 +20,34 @@ def portal_messages_for(*, user: User) -> QuerySet[Notification]:
 
 def portal_unread_count(*, user: User) -> int:
     return portal_messages_for(user=user).filter(read_at__isnull=True).count()
+
+
+def notifications_search(
+    *, user: User, q: str = "", status: str = "", channel: str = ""
+) -> QuerySet[Notification]:
+    """The notification log of the reader's area: by customer mobile, 户号, idempotency key
+    or batch (`q`), status and channel; newest first."""
+    found = Notification.objects.filter(customer__in=customers_visible_to(user)).select_related(
+        "customer", "template"
+    )
+    q = q.strip()
+    if q:
+        found = found.filter(
+            Q(customer__mobile=q)
+            | Q(customer__accounts__number=q)
+            | Q(idempotency_key__startswith=q)
+            | Q(batch=q)
+        ).distinct()
+    if status:
+        found = found.filter(status=status)
+    if channel:
+        found = found.filter(channel=channel)
+    return found.order_by("-created_at", "-id")
+
+
+def templates_current() -> list[NotificationTemplate]:
+    """The newest version of every (code, channel) template."""
+    newest: dict[tuple[str, str], NotificationTemplate] = {}
+    for template in NotificationTemplate.objects.order_by("code", "channel", "-version"):
+        newest.setdefault((template.code, template.channel), template)
+    return list(newest.values())
