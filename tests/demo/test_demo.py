@@ -194,6 +194,18 @@ def test_demo_customer_sees_exactly_the_bound_accounts(demo_output: str) -> None
     assert [item["number"] for item in response.json()["items"]] == bound_numbers
 
 
+def test_demo_customer_has_a_timeline_and_a_portal_message(demo_output: str) -> None:
+    from gridcare.customers.models import Interaction
+    from gridcare.notify.models import Notification
+
+    customer = Customer.objects.get(user__username=DEMO_CUSTOMER_MOBILE)
+    channels = set(Interaction.objects.filter(customer=customer).values_list("channel", flat=True))
+    assert channels == {"counter", "hotline", "wechat", "portal"}
+    notice = Notification.objects.get(customer=customer, channel="portal")
+    assert notice.status == "sent"
+    assert notice.read_at is None
+
+
 @pytest.mark.django_db
 def test_running_again_builds_nothing_and_prints_the_logins(demo_output: str) -> None:
     before = built_counts()

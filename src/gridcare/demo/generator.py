@@ -14,11 +14,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from gridcare.core.audit import audit_record
 from gridcare.core.models import AuditLog, OrgUnit, User
 from gridcare.customers.models import Account, ChannelIdentity, ConsentRecord, Customer
 from gridcare.demo.account_draft import BOUND, DemoDraft, draft_demo
+from gridcare.demo.contacts import demo_contacts_create
 from gridcare.demo.logins import customer_login_create, staff_logins_create
 from gridcare.demo.plan import BUREAU_CODE, DemoPlan
 from gridcare.demo.population import (
@@ -148,3 +150,4 @@ def _demo_customer_login_create(draft: DemoDraft, population: Population) -> Non
     customer = population.customers[demo[0][0].customer]
     bound = [account for item, account in demo if item.binding == BOUND]
     customer_login_create(customer=customer, bound=bound)
+    demo_contacts_create(customer=customer, account=bound[0], now=timezone.now())
