@@ -393,3 +393,18 @@ def test_customer_detail_costs_the_same_queries_for_one_account_or_ten(
 
     assert len(response.json()["accounts"]) == 10
     assert len(ten) == len(one)
+
+
+def test_a_nul_character_in_a_filter_or_body_is_a_400_not_a_server_error(world, client_for) -> None:  # type: ignore[no-untyped-def]
+    client = client_for("agent_s1")
+    response = client.get("/api/v1/accounts", {"status": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "core.request.nul_character"
+    body = '{"channel": "hotline", "summary": "x\\u0000y", "data": {}}'
+    posted = client.post(
+        f"/api/v1/customers/{world.customer_alice.pk}/interactions",
+        body,
+        content_type="application/json",
+    )
+    assert posted.status_code == 400
+    assert posted.json()["code"] == "core.request.nul_character"

@@ -42,3 +42,88 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.message_id}"
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for an agent")
+    CLAIMED = "claimed", _("With an agent")
+    CLOSED = "closed", _("Ended")
+
+
+class Conversation(models.Model):
+    """在线会话: a live conversation with a customer on one channel, handled by one agent
+    at a time. Claim, transfer and close are compare-and-set on (status, assignee); each
+    change is a `ConversationEvent`."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(_("channel"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ConversationStatus.choices, db_index=True
+    )
+    assignee = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.customer_id}:{self.status}"
+
+
+class ConversationMessage(models.Model):
+    """One line of a conversation: from the customer, an agent, or the assistant (the
+    transcript handed over with the conversation)."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    speaker = models.CharField(max_length=16)  # customer | agent | assistant
+    author = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:30]}"
+
+
+class ConversationEvent(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16)  # opened | handoff | claimed | transferred | closed
+    actor = models.ForeignKey(
+        "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: {self.kind}"
+
+
+class CannedReply(models.Model):
+    """常用回复: a ready answer agents insert and adapt."""
+
+    title = models.CharField(_("title"), max_length=60)
+    text = models.TextField(_("text"))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

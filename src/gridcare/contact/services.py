@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from gridcare.contact.adapters.base import Inbound
+from gridcare.contact.conversations import conversation_message_in
 from gridcare.contact.models import InboundMessage
 from gridcare.customers.choices import InteractionDirection
 from gridcare.customers.selectors import customer_for_identity
@@ -67,4 +68,7 @@ def _record(inbound: Inbound) -> InboundMessage:
         )
         message.interaction_id = interaction.pk
         message.save(update_fields=["interaction_id"])
+        conversation_message_in(
+            customer_id=customer_id, channel=inbound.channel, text=message.text, at=inbound.sent_at
+        )
     return message

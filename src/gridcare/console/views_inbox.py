@@ -1,0 +1,71 @@
+"""Console agent inbox: waiting and held conversations, one conversation with its
+transcript, and the claim / reply / transfer / close actions (thin over contact)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from gridcare.contact import conversations, selectors
+from gridcare.core.errors import DomainError
+from gridcare.core.models import User
+from gridcare.core.roles import ADD_INTERACTION
+from gridcare.core.web import page_not_found, staff_required
+
+
+@staff_required(ADD_INTERACTION)
+def inbox_view(request: HttpRequest) -> HttpResponse:
+    assert isinstance(request.user, User)
+    mine = request.GET.get("mine") == "1"
+    found = selectors.conversations_for(user=request.user, mine=mine)[:100]
+    return render(request, "console/inbox.html", {"conversations": found, "mine": mine})
+
+
+@staff_required(ADD_INTERACTION)
+def conversation_view(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    assert isinstance(request.user, User)
+    try:
+        conversation = selectors.conversation_get_for_user(
+            user=request.user, conversation_id=conversation_id
+        )
+    except DomainError:
+        return page_not_found(request)
+    error = None
+    if request.method == "POST":
+        try:
+            _act(request, request.user, conversation.pk)
+            return redirect("console:conversation", conversation_id=conversation.pk)
+        except DomainError as exc:
+            error = exc
+    context = {
+        "conversation": conversation,
+        "messages": conversation.messages.select_related("author"),
+        "canned": selectors.canned_replies(),
+        "colleagues": selectors.colleagues_of(user=request.user),
+        "error": error,
+    }
+    status = error.status if error is not None else 200
+    return render(request, "console/conversation.html", context, status=status)
+
+
+def _act(request: HttpRequest, user: User, conversation_id: int) -> None:
+    action = request.POST.get("action", "")
+    if action == "claim":
+        conversations.conversation_claim(actor=user, conversation_id=conversation_id)
+    elif action == "reply":
+        text = request.POST.get("text", "") or _canned_text(request.POST.get("canned", ""))
+        conversations.conversation_reply(actor=user, conversation_id=conversation_id, text=text)
+    elif action == "transfer":
+        to = selectors.colleagues_of(user=user).filter(pk=request.POST.get("to") or 0).first()
+        if to is None:
+            raise DomainError("contact.conversation.bad_assignee", "请选择要转给的同事", field="to")
+        conversations.conversation_transfer(actor=user, conversation_id=conversation_id, to=to)
+    elif action == "close":
+        conversations.conversation_close(actor=user, conversation_id=conversation_id)
+    else:
+        raise DomainError("contact.conversation.bad_action", "未知操作")
+
+
+def _canned_text(pk: str) -> str:
+    reply = selectors.canned_replies().filter(pk=pk or 0).first() if pk.isdigit() else None
+    return reply.text if reply is not None else ""

@@ -1,0 +1,174 @@
+"""Live conversations (the agent inbox): messages in, claim, reply, transfer, close.
+
+Every transition is compare-and-set on (status, assignee) and leaves an event, so two
+agents claiming at once get one conversation and one `409`. An agent's reply goes out
+through notify (urgent template `contact.reply`, idempotency key per message) and lands on
+the customer's timeline with the delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gridcare.contact.models import (
+    Conversation,
+    ConversationEvent,
+    ConversationMessage,
+    ConversationStatus,
+)
+from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, PermissionDeniedError
+from gridcare.core.models import User
+from gridcare.customers.choices import ContactChannel
+from gridcare.customers.selectors import contact_profiles
+from gridcare.notify.services import notification_enqueue
+
+S = ConversationStatus
+#: The notify channel a reply goes out on, by conversation channel.
+REPLY_CHANNEL = {"wechat": ContactChannel.WECHAT, "app": ContactChannel.APP_PUSH}
+REPLY_TEMPLATE = "contact.reply"
+
+
+def conversation_message_in(
+    *, customer_id: int, channel: str, text: str, at: datetime | None = None
+) -> Conversation:
+    """A customer's message: appended to their open conversation on the channel, or the
+    start of a new one."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(customer_id=customer_id, channel=channel)
+            .exclude(status=S.CLOSED)
+            .first()
+        )
+        if conversation is None:
+            conversation = Conversation.objects.create(
+                customer_id=customer_id, channel=channel, status=S.OPEN, opened_at=at
+            )
+            ConversationEvent.objects.create(conversation=conversation, kind="opened", at=at)
+        ConversationMessage.objects.create(
+            conversation=conversation, speaker="customer", text=text, at=at
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=at)
+    return conversation
+
+
+@transaction.atomic
+def conversation_handoff(
+    *, customer_id: int, channel: str, transcript: Sequence[tuple[str, str]]
+) -> Conversation:
+    """The assistant hands a conversation to a person, with what was said so far
+    (`transcript`: (speaker, text) pairs, speaker `customer` or `assistant`)."""
+    if not transcript:
+        raise DomainError("contact.handoff.empty", "转人工时须附带对话记录", field="transcript")
+    now = timezone.now()
+    conversation = Conversation.objects.create(
+        customer_id=customer_id, channel=channel, status=S.OPEN
+    )
+    ConversationMessage.objects.bulk_create(
+        ConversationMessage(conversation=conversation, speaker=speaker, text=text, at=now)
+        for speaker, text in transcript
+    )
+    ConversationEvent.objects.create(
+        conversation=conversation, kind="handoff", data={"lines": len(transcript)}
+    )
+    return conversation
+
+
+def _move(
+    conversation_id: int,
+    *,
+    actor: User,
+    expect: dict[str, Any],
+    change: dict[str, Any],
+    kind: str,
+    data: dict[str, Any] | None = None,
+) -> Conversation:
+    """Compare-and-set; a row that is no longer as expected is a ConcurrentChange (409)."""
+    if not Conversation.objects.filter(pk=conversation_id).exists():
+        raise NotFound("contact.conversation.not_found", "会话不存在")
+    updated = Conversation.objects.filter(pk=conversation_id, **expect).update(**change)
+    if updated != 1:
+        raise ConcurrentChange("contact.conversation.changed", "会话状态已被他人更改，请刷新后重试")
+    ConversationEvent.objects.create(
+        conversation_id=conversation_id, kind=kind, actor=actor, data=data or {}
+    )
+    return Conversation.objects.get(pk=conversation_id)
+
+
+@transaction.atomic
+def conversation_claim(*, actor: User, conversation_id: int) -> Conversation:
+    return _move(
+        conversation_id,
+        actor=actor,
+        expect={"status": S.OPEN},
+        change={"status": S.CLAIMED, "assignee": actor},
+        kind="claimed",
+    )
+
+
+@transaction.atomic
+def conversation_transfer(*, actor: User, conversation_id: int, to: User) -> Conversation:
+    """Hand the conversation to another staff member (only its current agent may)."""
+    if to.is_customer or not to.is_active:
+        raise DomainError("contact.conversation.bad_assignee", "只能转给在岗的员工", field="to")
+    return _move(
+        conversation_id,
+        actor=actor,
+        expect={"status": S.CLAIMED, "assignee": actor},
+        change={"assignee": to},
+        kind="transferred",
+        data={"to": to.pk},
+    )
+
+
+@transaction.atomic
+def conversation_close(*, actor: User, conversation_id: int) -> Conversation:
+    return _move(
+        conversation_id,
+        actor=actor,
+        expect={"status": S.CLAIMED, "assignee": actor},
+        change={"status": S.CLOSED, "closed_at": timezone.now()},
+        kind="closed",
+    )
+
+
+@transaction.atomic
+def conversation_reply(*, actor: User, conversation_id: int, text: str) -> ConversationMessage:
+    """The agent who holds the conversation answers; the answer is sent to the customer."""
+    text = text.strip()
+    if not text:
+        raise DomainError("contact.reply.empty", "回复内容不能为空", field="text")
+    conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound("contact.conversation.not_found", "会话不存在")
+    if conversation.status != S.CLAIMED or conversation.assignee_id != actor.pk:
+        raise PermissionDeniedError("contact.reply.not_yours", "请先接入该会话再回复")
+    message = ConversationMessage.objects.create(
+        conversation=conversation, speaker="agent", author=actor, text=text
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.at)
+    notification_enqueue(
+        actor=actor,
+        customer_id=conversation.customer_id,
+        template_code=REPLY_TEMPLATE,
+        context={"text": text},
+        idempotency_key=f"reply:{message.pk}",
+        channel=_reply_channel(conversation),
+    )
+    return message
+
+
+def _reply_channel(conversation: Conversation) -> str:
+    """The conversation's own channel when the customer can be reached on it, else the
+    portal inbox (a web chat, or a sender whose WeChat identity is gone)."""
+    wanted = REPLY_CHANNEL.get(conversation.channel)
+    profile = contact_profiles(customer_ids=[conversation.customer_id])[conversation.customer_id]
+    if wanted is not None and wanted in profile.addresses:
+        return wanted
+    return ContactChannel.PORTAL

@@ -1,0 +1,45 @@
+"""Reads for the agent inbox, limited to the reader's area."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gridcare.contact.models import CannedReply, Conversation, ConversationStatus
+from gridcare.core.errors import NotFound
+from gridcare.core.models import User
+from gridcare.customers.selectors import customers_visible_to
+
+
+def conversations_for(*, user: User, mine: bool = False) -> QuerySet[Conversation]:
+    """Conversations not yet closed of customers in the reader's area (waiting first, then
+    the newest); `mine`: only those the reader holds."""
+    found = Conversation.objects.filter(customer__in=customers_visible_to(user)).exclude(
+        status=ConversationStatus.CLOSED
+    )
+    if mine:
+        found = found.filter(assignee=user)
+    return found.select_related("customer", "assignee").order_by("status", "-last_message_at")
+
+
+def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.filter(pk=conversation_id, customer__in=customers_visible_to(user))
+        .select_related("customer", "assignee")
+        .first()
+    )
+    if conversation is None:
+        raise NotFound("contact.conversation.not_found", "会话不存在")
+    return conversation
+
+
+def canned_replies() -> QuerySet[CannedReply]:
+    return CannedReply.objects.filter(active=True)
+
+
+def colleagues_of(*, user: User) -> QuerySet[User]:
+    """Staff of the reader's org unit a conversation can be transferred to."""
+    return (
+        User.objects.filter(is_active=True, org_unit=user.org_unit)
+        .exclude(pk=user.pk)
+        .exclude(kind="customer")
+    )
