@@ -252,6 +252,11 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("GRIDCARE_NOTIFY_RETRY_BASE_SECONDS", 30)
 NOTIFY_LEASE_SECONDS = env_int("GRIDCARE_NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_TASK_BATCH = env_int("GRIDCARE_NOTIFY_TASK_BATCH", 100)
 NOTIFY_SEND_CONCURRENCY = env_int("GRIDCARE_NOTIFY_SEND_CONCURRENCY", 8)  # per worker
+# Messages per second each worker process sends to a gateway (0 = no limit).
+NOTIFY_GATEWAY_RATES = {
+    channel: env_int(f"GRIDCARE_NOTIFY_RATE_{channel.upper()}", 0)
+    for channel in ("sms", "wechat", "email", "app_push")
+}
 EMAIL_HOST = env_str("GRIDCARE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = env_int("GRIDCARE_EMAIL_PORT", 25)
 EMAIL_TIMEOUT = 10
@@ -265,6 +270,8 @@ CONTACT_ALIPAY_APPS = dict(
     item.split(":", 1) for item in env_list("GRIDCARE_ALIPAY_APPS", "") if ":" in item
 )
 CONTACT_WEBHOOK_MAX_BYTES = env_int("GRIDCARE_WEBHOOK_MAX_BYTES", 64 * 1024)
+# Shared secret of the SMS gateway's reply callback (HMAC-SHA256); empty refuses all.
+CONTACT_SMS_SECRET = env_secret("GRIDCARE_SMS_CALLBACK_SECRET", "")
 
 LOGGING = {
     "version": 1,

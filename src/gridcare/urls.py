@@ -19,6 +19,7 @@ urlpatterns = [
     path("console/", include("gridcare.console.urls")),
     path("webhooks/wechat/<str:app_id>/", webhooks.wechat_webhook, name="wechat_webhook"),
     path("webhooks/alipay/<str:app_id>/", webhooks.alipay_webhook, name="alipay_webhook"),
+    path("webhooks/sms/", webhooks.sms_webhook, name="sms_webhook"),
 ]
 
 if settings.NOTIFY_FAKE_GATEWAY:

@@ -183,3 +183,43 @@ def test_a_tampered_alipay_message_is_refused(alipay_key) -> None:
     old = alipay_params(alipay_key, timestamp="2020-01-01 00:00:00")
     assert post_alipay(old).json()["code"] == "contact.webhook.stale"
     assert InboundMessage.objects.count() == 0
+
+
+# --- SMS replies ----------------------------------------------------------------------------
+
+SMS_SECRET = "sms-callback-secret"
+
+
+def post_sms(body: dict[str, str], secret: str = SMS_SECRET):  # type: ignore[no-untyped-def]
+    import hashlib
+    import hmac
+    import json
+
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    signature = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return Client().post(
+        "/webhooks/sms/", raw, content_type="application/json", HTTP_X_SIGNATURE=signature
+    )
+
+
+def test_an_sms_rating_reply_is_recorded_on_the_timeline(world, settings) -> None:
+    settings.CONTACT_SMS_SECRET = SMS_SECRET
+    response = post_sms({"msg_id": "mo-1", "from": world.customer_alice.mobile, "text": "５"})
+    assert response.status_code == 200
+    entry = Interaction.objects.get(customer=world.customer_alice)
+    assert (entry.channel, entry.summary, entry.data) == ("sms", "短信评价：5 分", {"rating": 5})
+    assert (
+        post_sms({"msg_id": "mo-1", "from": world.customer_alice.mobile, "text": "5"}).status_code
+        == 200
+    )
+    assert Interaction.objects.count() == 1
+
+
+def test_an_sms_reply_with_a_bad_signature_or_no_secret_is_refused(world, settings) -> None:
+    settings.CONTACT_SMS_SECRET = SMS_SECRET
+    forged = post_sms({"msg_id": "mo-2", "from": world.customer_alice.mobile, "text": "1"}, "guess")
+    assert forged.status_code == 403
+    settings.CONTACT_SMS_SECRET = ""
+    unset = post_sms({"msg_id": "mo-3", "from": world.customer_alice.mobile, "text": "1"}, "")
+    assert unset.status_code == 403
+    assert InboundMessage.objects.count() == 0

@@ -205,3 +205,22 @@ def test_portal_messages_are_delivered_into_the_inbox(world, templates, channel)
     n.refresh_from_db()
     assert n.status == "sent"
     assert n.read_at is None
+
+
+def test_a_gateway_rate_limit_spaces_the_sends(world, templates, gateway, settings) -> None:
+    from gridcare.notify.channels import limits
+
+    settings.NOTIFY_GATEWAY_RATES = {"sms": 5}
+    limits.bucket_for.cache_clear()
+    clock = [0.0]
+    bucket = limits.TokenBucket(
+        rate=5, burst=1, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s)
+    )
+    waits = [bucket.take() for _ in range(6)]
+    assert waits[0] == 0.0
+    assert waits[1:] == [pytest.approx(0.2)] * 5  # one every 1/5 s once the burst is spent
+    # And the delivery path goes through the configured bucket.
+    n = enqueue(world)
+    assert deliver(n).sent == 1
+    assert limits.bucket_for("sms") is not None
+    limits.bucket_for.cache_clear()

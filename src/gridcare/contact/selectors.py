@@ -43,3 +43,13 @@ def colleagues_of(*, user: User) -> QuerySet[User]:
         .exclude(pk=user.pk)
         .exclude(kind="customer")
     )
+
+
+def web_chat_for(*, customer_id: int) -> Conversation | None:
+    """The customer's current web chat (open or with an agent), if any."""
+    return (
+        Conversation.objects.filter(customer_id=customer_id, channel="web_chat")
+        .exclude(status=ConversationStatus.CLOSED)
+        .order_by("-opened_at")
+        .first()
+    )

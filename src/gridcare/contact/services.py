@@ -7,11 +7,18 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from gridcare.contact.adapters import sms
 from gridcare.contact.adapters.base import Inbound
 from gridcare.contact.conversations import conversation_message_in
-from gridcare.contact.models import InboundMessage
-from gridcare.customers.choices import InteractionDirection
-from gridcare.customers.selectors import customer_for_identity
+from gridcare.contact.models import Conversation, InboundMessage
+from gridcare.core.errors import DomainError, NotFound
+from gridcare.core.models import User
+from gridcare.customers.choices import InteractionChannel, InteractionDirection
+from gridcare.customers.selectors import (
+    customer_for_identity,
+    customer_for_mobile,
+    customers_of_login,
+)
 from gridcare.customers.services import interaction_record
 
 BIND_PROMPT = (
@@ -44,7 +51,10 @@ def inbound_receive(*, inbound: Inbound) -> Received:
 
 
 def _record(inbound: Inbound) -> InboundMessage:
-    customer_id = customer_for_identity(channel=inbound.channel, external_id=inbound.sender)
+    if inbound.channel == InteractionChannel.SMS:
+        customer_id = customer_for_mobile(mobile=inbound.sender)
+    else:
+        customer_id = customer_for_identity(channel=inbound.channel, external_id=inbound.sender)
     message = InboundMessage.objects.create(
         channel=inbound.channel,
         app_id=inbound.app_id,
@@ -55,12 +65,16 @@ def _record(inbound: Inbound) -> InboundMessage:
         customer_id=customer_id,
     )
     if customer_id is not None:
+        score = sms.rating(inbound.text) if inbound.channel == InteractionChannel.SMS else None
         interaction = interaction_record(
             actor=None,
             customer_id=customer_id,
             channel=inbound.channel,
             direction=InteractionDirection.INBOUND,
-            summary=inbound.text[:200] or f"[{inbound.kind}]",
+            summary=f"短信评价：{score} 分"
+            if score
+            else (inbound.text[:200] or f"[{inbound.kind}]"),
+            data={"rating": score} if score else None,
             body=inbound.text,
             occurred_at=inbound.sent_at,
             external_id=f"{inbound.app_id}:{inbound.message_id}"[:128],
@@ -68,7 +82,37 @@ def _record(inbound: Inbound) -> InboundMessage:
         )
         message.interaction_id = interaction.pk
         message.save(update_fields=["interaction_id"])
-        conversation_message_in(
-            customer_id=customer_id, channel=inbound.channel, text=message.text, at=inbound.sent_at
-        )
+        if score is None:  # a rating is an answer, not a conversation
+            conversation_message_in(
+                customer_id=customer_id,
+                channel=inbound.channel,
+                text=message.text,
+                at=inbound.sent_at,
+            )
     return message
+
+
+def web_chat_message(*, user: User, customer_id: int, text: str) -> Conversation:
+    """A portal (web/H5) chat message from a logged-in customer: it joins their open
+    web-chat conversation and the timeline. `customer_id` must be one the login has bound."""
+    text = text.strip()
+    if not text:
+        raise DomainError("contact.chat.empty", "请输入消息内容", field="text")
+    if len(text) > 1000:
+        raise DomainError("contact.chat.too_long", "消息不能超过1000字", field="text")
+    if customer_id not in {c.pk for c in customers_of_login(user=user)}:
+        raise NotFound("customers.customer.not_found", "客户不存在")
+    with transaction.atomic():
+        conversation = conversation_message_in(
+            customer_id=customer_id, channel=InteractionChannel.WEB_CHAT, text=text
+        )
+        interaction_record(
+            actor=user,
+            customer_id=customer_id,
+            channel=InteractionChannel.WEB_CHAT,
+            direction=InteractionDirection.INBOUND,
+            summary=text[:200],
+            body=text,
+            links={"conversation": conversation.pk},
+        )
+    return conversation

@@ -3,6 +3,7 @@
     GET  /webhooks/wechat/<app_id>/   server check (signature, then echo `echostr`)
     POST /webhooks/wechat/<app_id>/   a message (XML); answers a passive text reply
     POST /webhooks/alipay/<app_id>/   a message (form, RSA2-signed); answers `success`
+    POST /webhooks/sms/               an SMS reply (JSON, HMAC-signed); a digit 1–5 is a rating
 
 Refusals (logged, nothing created): unknown app 404, bad signature 403, timestamp more than
 five minutes off 403 (a replay), body over `CONTACT_WEBHOOK_MAX_BYTES` 413, unreadable
@@ -22,7 +23,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from gridcare.contact.adapters import alipay, wechat
+from gridcare.contact.adapters import alipay, sms, wechat
 from gridcare.contact.adapters.base import PayloadTooLarge, UnknownApp
 from gridcare.contact.services import inbound_receive
 from gridcare.core.errors import DomainError
@@ -86,3 +87,21 @@ def alipay_webhook(request: HttpRequest, app_id: str) -> HttpResponse:
     except DomainError as error:
         return _refused(request, error)
     return HttpResponse("success", content_type="text/plain")
+
+
+@csrf_exempt
+def sms_webhook(request: HttpRequest) -> HttpResponse:
+    """SMS replies from the gateway (HMAC-signed JSON); answers `{"ok": true}`."""
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    try:
+        body = _body(request)
+        sms.verify(
+            secret=settings.CONTACT_SMS_SECRET,
+            body=body,
+            signature=request.headers.get("X-Signature", ""),
+        )
+        inbound_receive(inbound=sms.parse(body))
+    except DomainError as error:
+        return _refused(request, error)
+    return JsonResponse({"ok": True})

@@ -305,3 +305,16 @@ def customers_of_login(*, user: User) -> list[Customer]:
         .distinct()
         .order_by("pk")
     )
+
+
+def customer_for_mobile(*, mobile: str) -> int | None:
+    """The customer a mobile number belongs to (their own, else an account's registered
+    mobile); None when unknown or ambiguous."""
+    found = list(Customer.objects.filter(mobile=mobile).values_list("pk", flat=True)[:2])
+    if not found:
+        found = list(
+            Account.objects.filter(registered_mobile=mobile)
+            .values_list("customer_id", flat=True)
+            .distinct()[:2]
+        )
+    return found[0] if len(found) == 1 else None

@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/<str:number>/", views.account_detail_view, name="account"),
     path("accounts/<str:number>/usage/", views.usage_view, name="usage"),
     path("messages/", views.messages_view, name="messages"),
+    path("chat/", views.chat_view, name="chat"),
     path("preferences/", views.preferences_view, name="preferences"),
 ]

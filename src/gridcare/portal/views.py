@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from gridcare.contact import selectors as contact_selectors
+from gridcare.contact.services import web_chat_message
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_mobile
@@ -224,3 +226,26 @@ def _effective_consent(current: dict[str, bool]) -> dict[str, bool]:
         purpose: current.get(purpose, purpose != ConsentPurpose.MARKETING)
         for purpose, _label in ConsentPurpose.choices
     }
+
+
+@customer_required
+def chat_view(request: HttpRequest) -> HttpResponse:
+    """在线客服: write to the utility; agents answer from the console inbox."""
+    assert isinstance(request.user, User)
+    customers = selectors.customers_of_login(user=request.user)
+    if not customers:
+        return redirect("portal:bind")
+    customer = customers[0]
+    error = None
+    if request.method == "POST":
+        try:
+            web_chat_message(
+                user=request.user, customer_id=customer.pk, text=request.POST.get("text", "")
+            )
+            return redirect("portal:chat")
+        except DomainError as exc:
+            error = exc
+    conversation = contact_selectors.web_chat_for(customer_id=customer.pk)
+    lines = conversation.messages.all() if conversation is not None else []
+    context = {"conversation": conversation, "lines": lines, "error": error}
+    return render(request, "portal/chat.html", context, status=error.status if error else 200)

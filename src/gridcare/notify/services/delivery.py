@@ -17,6 +17,7 @@ from django.utils import timezone
 from gridcare.customers.choices import ContactChannel, InteractionChannel, InteractionDirection
 from gridcare.customers.services import interactions_record_many
 from gridcare.notify.channels.base import Outbound, SendResult, backend_for
+from gridcare.notify.channels.limits import wait_for_gateway
 from gridcare.notify.choices import CLAIMABLE, NotificationStatus
 from gridcare.notify.models import Notification, NotificationEvent
 
@@ -65,6 +66,7 @@ def notifications_deliver(
 
 
 def _send(n: Notification) -> SendResult:
+    wait_for_gateway(n.channel)
     return backend_for(n.channel).send(_outbound(n))
 
 
