@@ -82,3 +82,9 @@ def test_settings_with_email_channel_but_no_address_are_refused(world, client_fo
     )
     assert response.status_code == 400
     assert not ContactPreference.objects.filter(customer=world.customer_alice).exists()
+
+
+def test_the_message_centre_shows_no_flash_alert_for_each_notice(world, client_for) -> None:
+    send_portal_message(world, key="flash:1")
+    page = client_for("alice").get("/portal/messages/").content.decode()
+    assert "flash:1" not in page  # the idempotency key is internal, never an alert

@@ -39,7 +39,8 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
             error = exc
     context = {
         "conversation": conversation,
-        "messages": conversation.messages.select_related("author"),
+        # Not "messages": the base template shows that name as Django's flash messages.
+        "lines": conversation.messages.select_related("author"),
         "canned": selectors.canned_replies(),
         "colleagues": selectors.colleagues_of(user=request.user),
         "error": error,

@@ -166,8 +166,9 @@ def messages_view(request: HttpRequest) -> HttpResponse:
         except (DomainError, ValueError):
             return page_not_found(request)
         return redirect("portal:messages")
-    messages = notify_selectors.portal_messages_for(user=request.user)[:100]
-    return render(request, "portal/messages.html", {"messages": messages})
+    # Not "messages": the base template shows that name as Django's flash messages.
+    notices = notify_selectors.portal_messages_for(user=request.user)[:100]
+    return render(request, "portal/messages.html", {"notices": notices})
 
 
 @customer_required
