@@ -73,5 +73,15 @@ def test_admin_previews_then_publishes_a_template(
     page.get_by_role("button", name="发布").click()
     expect(page.get_by_test_id("published")).to_be_visible()
     expect(page.get_by_test_id("template-list")).to_contain_text("outage.drill")
+    for i, customer in enumerate((live_world.customer_alice, live_world.customer_bob)):
+        notification_enqueue(
+            actor=None, customer_id=customer.pk, template_code="outage.drill",
+            context={"account": "3100000000001", "start": "12月3日09:00"},
+            idempotency_key=f"drill:{i}", channel="sms", now=T0,
+        )  # fmt: skip
     page.goto(f"{live_server.url}/console/notifications/")
+    expect(page.get_by_test_id("notification-row")).to_have_count(2)
+    expect(page.get_by_test_id("notification-log")).not_to_contain_text(
+        live_world.customer_alice.mobile
+    )
     screenshot(page, "console-notifications")
