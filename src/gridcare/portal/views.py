@@ -175,10 +175,9 @@ def messages_view(request: HttpRequest) -> HttpResponse:
 def preferences_view(request: HttpRequest) -> HttpResponse:
     """通知偏好 of each customer whose account this login has bound."""
     assert isinstance(request.user, User)
-    customers = selectors.customers_of_login(user=request.user)
-    if not customers:
+    customer = _own_customer(request.user)
+    if customer is None:
         return redirect("portal:bind")
-    customer = customers[0]
     current = selectors.consent_current(customer=customer)
     pref = getattr(customer, "contact_preference", None)
     initial = {
@@ -233,10 +232,9 @@ def _effective_consent(current: dict[str, bool]) -> dict[str, bool]:
 def chat_view(request: HttpRequest) -> HttpResponse:
     """在线客服: write to the utility; agents answer from the console inbox."""
     assert isinstance(request.user, User)
-    customers = selectors.customers_of_login(user=request.user)
-    if not customers:
+    customer = _own_customer(request.user)
+    if customer is None:
         return redirect("portal:bind")
-    customer = customers[0]
     error = None
     if request.method == "POST":
         try:
@@ -250,3 +248,10 @@ def chat_view(request: HttpRequest) -> HttpResponse:
     lines = conversation.messages.all() if conversation is not None else []
     context = {"conversation": conversation, "lines": lines, "error": error}
     return render(request, "portal/chat.html", context, status=error.status if error else 200)
+
+
+def _own_customer(user: User) -> Any:
+    """The customer the login speaks for: of its bound accounts, the first (usually the
+    only one); None before any account is bound."""
+    customers = selectors.customers_of_login(user=user)
+    return customers[0] if customers else None
