@@ -83,3 +83,17 @@ def test_the_assistants_transcript_comes_with_the_handoff(world) -> None:
     assert Conversation.objects.get(pk=c.pk).status == "open"
     with pytest.raises(DomainError):
         conversation_handoff(customer_id=world.customer_bob.pk, channel="web_chat", transcript=[])
+
+
+def test_a_reply_with_an_unknown_or_retired_canned_reply_and_no_text_is_refused(world) -> None:
+    from gridcare.contact.models import CannedReply
+
+    c = conversation_message_in(customer_id=world.customer_alice.pk, channel="web_chat", text="?")
+    conversation_claim(actor=world.users["agent_s1"], conversation_id=c.pk)
+    retired = CannedReply.objects.create(title="旧", text="旧的回复", active=False)
+    for canned in (retired.pk, 999_999):
+        with pytest.raises(DomainError) as caught:
+            conversation_reply(
+                actor=world.users["agent_s1"], conversation_id=c.pk, canned_reply_id=canned
+            )
+        assert caught.value.code == "contact.reply.empty"

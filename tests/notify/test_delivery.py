@@ -4,7 +4,6 @@ server (aiosmtpd), Mosquitto for app push; retries, failures and lease recovery.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from gridcare.notify.services import (
     notifications_deliver,
     notifications_recover,
 )
+from gridcare.testing.processes import free_port
 from tests.notify.conftest import DAYTIME, outage_context
 
 
@@ -133,12 +133,6 @@ def test_the_worker_command_runs_the_tasks(world, templates, gateway) -> None:
     assert len(gateway.requests) == 1
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[object] = []
@@ -181,13 +175,12 @@ def test_app_push_arrives_on_the_users_mqtt_topic(world, templates) -> None:
         received.append(json.loads(message.payload))
         arrived.set()
 
+    subscribed = threading.Event()
     client.on_message = on_message
+    client.on_subscribe = lambda *a: subscribed.set()
     client.connect("127.0.0.1", 1883)
-    client.subscribe(user_topic(world.users["alice"].pk), qos=1)
     client.loop_start()
     try:
-        subscribed = threading.Event()
-        client.on_subscribe = lambda *a: subscribed.set()
         client.subscribe(user_topic(world.users["alice"].pk), qos=1)
         assert subscribed.wait(5)
         assert deliver(n).sent == 1
@@ -224,3 +217,28 @@ def test_a_gateway_rate_limit_spaces_the_sends(world, templates, gateway, settin
     assert deliver(n).sent == 1
     assert limits.bucket_for("sms") is not None
     limits.bucket_for.cache_clear()
+
+
+def test_an_smtp_server_that_is_down_is_a_retry(world, templates, settings) -> None:
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    ContactPreference.objects.create(
+        customer=world.customer_alice, channels=["email"], email="alice@example.cn"
+    )
+    n = enqueue(world)
+    assert deliver(n).retrying == 1
+    n.refresh_from_db()
+    assert n.status == "retrying"
+    assert n.reason.startswith("邮件服务器错误")
+
+
+def test_a_broker_that_is_down_is_a_retry_for_app_push(world, templates, settings) -> None:
+    settings.NOTIFY_MQTT_PORT = free_port()  # nothing listens
+    backend_for.cache_clear()
+    ContactPreference.objects.create(customer=world.customer_alice, channels=["app_push"])
+    n = enqueue(world)
+    try:
+        assert deliver(n).retrying == 1
+    finally:
+        backend_for.cache_clear()
+    n.refresh_from_db()
+    assert n.reason.startswith("推送服务不可用")

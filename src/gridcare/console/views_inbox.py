@@ -54,8 +54,13 @@ def _act(request: HttpRequest, user: User, conversation_id: int) -> None:
     if action == "claim":
         conversations.conversation_claim(actor=user, conversation_id=conversation_id)
     elif action == "reply":
-        text = request.POST.get("text", "") or _canned_text(request.POST.get("canned", ""))
-        conversations.conversation_reply(actor=user, conversation_id=conversation_id, text=text)
+        canned = request.POST.get("canned", "")
+        conversations.conversation_reply(
+            actor=user,
+            conversation_id=conversation_id,
+            text=request.POST.get("text", ""),
+            canned_reply_id=int(canned) if canned.isdigit() else None,
+        )
     elif action == "transfer":
         to = selectors.colleagues_of(user=user).filter(pk=request.POST.get("to") or 0).first()
         if to is None:
@@ -65,8 +70,3 @@ def _act(request: HttpRequest, user: User, conversation_id: int) -> None:
         conversations.conversation_close(actor=user, conversation_id=conversation_id)
     else:
         raise DomainError("contact.conversation.bad_action", "未知操作")
-
-
-def _canned_text(pk: str) -> str:
-    reply = selectors.canned_replies().filter(pk=pk or 0).first() if pk.isdigit() else None
-    return reply.text if reply is not None else ""

@@ -15,7 +15,7 @@ from gridcare.core.web import staff_required
 from gridcare.customers.choices import ConsentPurpose, ContactChannel
 from gridcare.notify import rendering
 from gridcare.notify import selectors as notify_selectors
-from gridcare.notify.choices import COLORS, NotificationStatus
+from gridcare.notify.choices import NotificationStatus
 from gridcare.notify.services import template_publish
 
 
@@ -35,7 +35,6 @@ def notifications_view(request: HttpRequest) -> HttpResponse:
         "channel": channel,
         "statuses": NotificationStatus.choices,
         "channels": ContactChannel.choices,
-        "colors": COLORS,
     }
     return render(request, "console/notifications.html", context)
 

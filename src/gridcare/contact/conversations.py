@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridcare.contact.models import (
+    CannedReply,
     Conversation,
     ConversationEvent,
     ConversationMessage,
@@ -139,9 +140,15 @@ def conversation_close(*, actor: User, conversation_id: int) -> Conversation:
 
 
 @transaction.atomic
-def conversation_reply(*, actor: User, conversation_id: int, text: str) -> ConversationMessage:
-    """The agent who holds the conversation answers; the answer is sent to the customer."""
+def conversation_reply(
+    *, actor: User, conversation_id: int, text: str = "", canned_reply_id: int | None = None
+) -> ConversationMessage:
+    """The agent who holds the conversation answers — with `text`, or with the canned
+    reply when no text is given — and the answer is sent to the customer."""
     text = text.strip()
+    if not text and canned_reply_id is not None:
+        canned = CannedReply.objects.filter(pk=canned_reply_id, active=True).first()
+        text = canned.text if canned is not None else ""
     if not text:
         raise DomainError("contact.reply.empty", "回复内容不能为空", field="text")
     conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from gridcare.contact.adapters import sms
 from gridcare.contact.adapters.base import Inbound
 from gridcare.contact.conversations import conversation_message_in
 from gridcare.contact.models import Conversation, InboundMessage
@@ -50,11 +49,18 @@ def inbound_receive(*, inbound: Inbound) -> Received:
         return Received(InboundMessage.objects.get(**key), duplicate=True)
 
 
+#: How a channel's sender id finds the customer (default: the channel identity).
+SENDER_BY_MOBILE = {InteractionChannel.SMS}
+
+
+def _customer_of(inbound: Inbound) -> int | None:
+    if inbound.channel in SENDER_BY_MOBILE:
+        return customer_for_mobile(mobile=inbound.sender)
+    return customer_for_identity(channel=inbound.channel, external_id=inbound.sender)
+
+
 def _record(inbound: Inbound) -> InboundMessage:
-    if inbound.channel == InteractionChannel.SMS:
-        customer_id = customer_for_mobile(mobile=inbound.sender)
-    else:
-        customer_id = customer_for_identity(channel=inbound.channel, external_id=inbound.sender)
+    customer_id = _customer_of(inbound)
     message = InboundMessage.objects.create(
         channel=inbound.channel,
         app_id=inbound.app_id,
@@ -64,31 +70,26 @@ def _record(inbound: Inbound) -> InboundMessage:
         text=inbound.text,
         customer_id=customer_id,
     )
-    if customer_id is not None:
-        score = sms.rating(inbound.text) if inbound.channel == InteractionChannel.SMS else None
-        interaction = interaction_record(
-            actor=None,
-            customer_id=customer_id,
-            channel=inbound.channel,
-            direction=InteractionDirection.INBOUND,
-            summary=f"短信评价：{score} 分"
-            if score
-            else (inbound.text[:200] or f"[{inbound.kind}]"),
-            data={"rating": score} if score else None,
-            body=inbound.text,
-            occurred_at=inbound.sent_at,
-            external_id=f"{inbound.app_id}:{inbound.message_id}"[:128],
-            links={"inbound_message": message.pk},
+    if customer_id is None:
+        return message
+    interaction = interaction_record(
+        actor=None,
+        customer_id=customer_id,
+        channel=inbound.channel,
+        direction=InteractionDirection.INBOUND,
+        summary=inbound.summary or inbound.text[:200] or f"[{inbound.kind}]",
+        body=inbound.text,
+        occurred_at=inbound.sent_at,
+        external_id=f"{inbound.app_id}:{inbound.message_id}"[:128],
+        links={"inbound_message": message.pk},
+        data=inbound.data,
+    )
+    message.interaction_id = interaction.pk
+    message.save(update_fields=["interaction_id"])
+    if inbound.conversational:
+        conversation_message_in(
+            customer_id=customer_id, channel=inbound.channel, text=message.text, at=inbound.sent_at
         )
-        message.interaction_id = interaction.pk
-        message.save(update_fields=["interaction_id"])
-        if score is None:  # a rating is an answer, not a conversation
-            conversation_message_in(
-                customer_id=customer_id,
-                channel=inbound.channel,
-                text=message.text,
-                at=inbound.sent_at,
-            )
     return message
 
 

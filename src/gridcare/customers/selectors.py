@@ -161,6 +161,16 @@ def consent_current(*, customer: Customer) -> dict[str, bool]:
     return current
 
 
+def consent_effective(consents: dict[str, bool]) -> dict[str, bool]:
+    """Consent as messages apply it (domain-facts §8): service, outage and billing notices
+    go out under the supply contract unless the customer refused them; marketing only when
+    agreed. `consents` is `consent_current`'s answer; every purpose is in the result."""
+    return {
+        purpose: consents.get(purpose, purpose != ConsentPurpose.MARKETING)
+        for purpose, _label in ConsentPurpose.choices
+    }
+
+
 def consent_labelled(consents: dict[str, bool]) -> list[tuple[str, bool | None]]:
     """Every consent purpose with its display label and decision (None = never asked)."""
     return [(str(label), consents.get(value)) for value, label in ConsentPurpose.choices]

@@ -37,6 +37,7 @@ from gridcare.customers.models import (
     Interaction,
     Premise,
 )
+from gridcare.customers.selectors import consent_current, consent_effective
 from gridcare.grid.models import Meter
 
 
@@ -310,6 +311,37 @@ def consent_record(
         data={"purpose": purpose, "granted": granted},
     )
     return record
+
+
+@transaction.atomic
+def contact_settings_save(
+    *,
+    actor: User,
+    customer: Customer,
+    channels: list[str],
+    email: str,
+    quiet_start: dt.time | None,
+    quiet_end: dt.time | None,
+    consents: dict[str, bool],
+    source: str,
+) -> None:
+    """What a customer sets on the portal's notification settings, in one transaction:
+    the contact preference, and a consent record for each purpose whose effective
+    decision (`selectors.consent_effective`) changes — and only for those."""
+    contact_preference_set(
+        actor=actor,
+        customer=customer,
+        channels=channels,
+        email=email,
+        quiet_start=quiet_start,
+        quiet_end=quiet_end,
+    )
+    effective = consent_effective(consent_current(customer=customer))
+    for purpose, granted in consents.items():
+        if effective.get(purpose) != granted:
+            consent_record(
+                actor=actor, customer=customer, purpose=purpose, granted=granted, source=source
+            )
 
 
 # --- timeline ---------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ class NotificationStatus(models.TextChoices):
 
 #: States a worker may claim (compare-and-set from one of these to SENDING).
 CLAIMABLE = (NotificationStatus.QUEUED, NotificationStatus.DEFERRED, NotificationStatus.RETRYING)
-FINAL = (NotificationStatus.SENT, NotificationStatus.FAILED, NotificationStatus.SUPPRESSED)
 
 
 class SuppressionReason(models.TextChoices):

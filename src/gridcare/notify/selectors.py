@@ -18,10 +18,6 @@ def portal_messages_for(*, user: User) -> QuerySet[Notification]:
     ).order_by("-sent_at", "-id")
 
 
-def portal_unread_count(*, user: User) -> int:
-    return portal_messages_for(user=user).filter(read_at__isnull=True).count()
-
-
 def notifications_search(
     *, user: User, q: str = "", status: str = "", channel: str = ""
 ) -> QuerySet[Notification]:

@@ -185,11 +185,21 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         "email": pref.email if pref else "",
         "quiet_start": pref.quiet_start if pref else None,
         "quiet_end": pref.quiet_end if pref else None,
-        **{f"consent_{p}": granted for p, granted in _effective_consent(current).items()},
+        **{f"consent_{p}": granted for p, granted in selectors.consent_effective(current).items()},
     }
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        _save_preferences(request.user, customer, form.cleaned_data, current)
+        data = form.cleaned_data
+        services.contact_settings_save(
+            actor=request.user,
+            customer=customer,
+            channels=list(data["channels"]),
+            email=data["email"],
+            quiet_start=data["quiet_start"],
+            quiet_end=data["quiet_end"],
+            consents={p: bool(data[f"consent_{p}"]) for p, _label in ConsentPurpose.choices},
+            source="portal",
+        )
         return redirect(f"{reverse('portal:preferences')}?saved=1")
     return render(
         request,
@@ -197,35 +207,6 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         {"form": form, "customer": customer, "saved": request.GET.get("saved")},
         status=400 if form.errors else 200,
     )
-
-
-def _save_preferences(
-    user: User, customer: Any, data: dict[str, Any], current: dict[str, bool]
-) -> None:
-    services.contact_preference_set(
-        actor=user,
-        customer=customer,
-        channels=list(data["channels"]),
-        email=data["email"],
-        quiet_start=data["quiet_start"],
-        quiet_end=data["quiet_end"],
-    )
-    effective = _effective_consent(current)
-    for purpose, _label in ConsentPurpose.choices:
-        granted = bool(data[f"consent_{purpose}"])
-        if effective[purpose] != granted:  # only a change is a new consent record
-            services.consent_record(
-                actor=user, customer=customer, purpose=purpose, granted=granted, source="portal"
-            )
-
-
-def _effective_consent(current: dict[str, bool]) -> dict[str, bool]:
-    """Consent as notifications apply it: service, outage and billing notices go out
-    unless refused; marketing only when agreed (docs/architecture.md, Notifications)."""
-    return {
-        purpose: current.get(purpose, purpose != ConsentPurpose.MARKETING)
-        for purpose, _label in ConsentPurpose.choices
-    }
 
 
 @customer_required

@@ -62,25 +62,25 @@ class Fleet:
         env.update(self.env_extra)
         return env
 
-    def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gridcare", *args], env=self.env(), stdout=log, stderr=log
-        )
+        process = subprocess.Popen(argv, env=self.env(), stdout=log, stderr=log)
         self.processes[name] = process
         return process
+
+    def _start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        return self._spawn(name, [sys.executable, "-m", "gridcare", *args])
 
     def start_gateway(self, timeout: float = 30.0) -> None:
         self.gateway_port = self.gateway_port or free_port()
         # The fake gateway as an outside system: its own WSGI app under gunicorn, whose
         # threads keep their database connections.
-        log = open(self.log_dir / "gateway.log", "ab") if self.log_dir else subprocess.DEVNULL  # noqa: SIM115
-        self.processes["gateway"] = subprocess.Popen(
+        self._spawn(
+            "gateway",
             [
-                sys.executable, "-m", "gunicorn", "gridcare.notify.gateway_wsgi:application", "--bind",
-                f"127.0.0.1:{self.gateway_port}", "--workers", "2", "--threads", "4",
+                sys.executable, "-m", "gunicorn", "gridcare.notify.gateway_wsgi:application",
+                "--bind", f"127.0.0.1:{self.gateway_port}", "--workers", "2", "--threads", "4",
             ],
-            env=self.env(), stdout=log, stderr=log,
         )  # fmt: skip
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.gateway_port}/_fake-gateway/sms/"

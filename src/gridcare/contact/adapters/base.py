@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from gridcare.core.errors import DomainError, NotFound, PermissionDeniedError
 
 
 @dataclass(frozen=True)
 class Inbound:
-    """One verified message from a channel: who sent it (openid / user id), the platform's
-    message id, and the text (or a label for non-text messages)."""
+    """One verified message from a channel: who sent it (openid / user id / mobile), the
+    platform's message id, and the text (or a label for non-text messages). An adapter
+    that recognises more fills `summary` (the timeline line; default: the text) and `data`
+    (kept on the timeline entry), and clears `conversational` for a message that answers
+    something rather than opening a conversation (an SMS rating)."""
 
     channel: str
     app_id: str
@@ -20,6 +24,9 @@ class Inbound:
     kind: str
     text: str
     sent_at: datetime
+    summary: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    conversational: bool = True
 
 
 class BadSignature(PermissionDeniedError):

@@ -36,8 +36,18 @@ def parse(body: bytes) -> Inbound:
     if not isinstance(data, dict) or not data.get("msg_id") or not data.get("from"):
         raise BadPayload("短信上行缺少 msg_id 或 from")
     text = str(data.get("text", "")).strip()
+    score = rating(text)
     return Inbound(
-        "sms", "sms", str(data["from"]), str(data["msg_id"]), "text", text, datetime.now(UTC)
+        "sms",
+        "sms",
+        str(data["from"]),
+        str(data["msg_id"]),
+        "text",
+        text,
+        datetime.now(UTC),
+        summary=f"短信评价：{score} 分" if score else "",
+        data={"rating": score} if score else {},
+        conversational=score is None,  # a rating answers a survey; it opens no conversation
     )
 
 

@@ -45,22 +45,22 @@ Every `*_fields_sql` function returns SQL over which `vee` evaluates its rules, 
 
 (Wide sources first give one row per line — meter, date_text, day_us, points — and
 `wide_points_sql` unnests the points.) Times are epoch microseconds; text is parsed in a session
-at fixed UTC+8 (`beijing_time_zone`), so nothing depends on the caller's time zone.
+at fixed UTC+8 (`BEIJING_TIME_ZONE`, set by the import and put back after it), so nothing
+depends on the caller's time zone.
 
 >>> con = duckdb.connect()
->>> with beijing_time_zone(con):
-...     con.sql(f"SELECT {ts_us_sql(repr('2024-05-01 00:15:00'))}, "
-...             f"{ts_us_sql(repr('2024-04-30T16:15:00Z'))}").fetchall()
+>>> _ = con.execute(f"SET TimeZone = '{BEIJING_TIME_ZONE}'")  # as every import does
+>>> con.sql(f"SELECT {ts_us_sql(repr('2024-05-01 00:15:00'))}, "
+...         f"{ts_us_sql(repr('2024-04-30T16:15:00Z'))}").fetchall()
 [(1714493700000000, 1714493700000000)]
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import mmap
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -173,23 +173,10 @@ def ts_us_sql(text: str) -> str:
 
     An explicit offset (`Z`, `±HH:MM`, `±HHMM`, `±HH`, ` UTC`) is honoured; without one the
     time is Beijing time. One cast, no pattern tests: it relies on the connection's time
-    zone being `BEIJING_TIME_ZONE` (fixed UTC+8, see `beijing_time_zone`), which is how
+    zone being `BEIJING_TIME_ZONE` (fixed UTC+8; `ingest._Import` sets it), which is how
     DuckDB reads a naive text as a TIMESTAMPTZ.
     """
     return f"epoch_us(try_cast({text} AS TIMESTAMPTZ))"
-
-
-@contextlib.contextmanager
-def beijing_time_zone(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Run with the connection's time zone at fixed UTC+8 (`ts_us_sql` needs it), then put
-    the caller's setting back. Only epoch numbers leave such a session, so nothing else
-    depends on it."""
-    before = fetch_one(con, "SELECT current_setting('TimeZone')")[0]
-    con.execute(f"SET TimeZone = {sql_str(BEIJING_TIME_ZONE)}")
-    try:
-        yield
-    finally:
-        con.execute(f"SET TimeZone = {sql_str(str(before))}")
 
 
 def day_start_us_sql(text: str) -> str:

@@ -87,14 +87,6 @@ class ProfileSums:
             counts[rows] += part.readings
         return ProfileSums(ids, kwh, counts)
 
-    def reported(self) -> ProfileSums:
-        """Only the meters with at least one (non-suspect) reading: a readings file's
-        dictionary may list more meters than it has rows for."""
-        used = self.readings.any(axis=1)
-        if used.all():
-            return self
-        return ProfileSums(self.meter_ids[used], self.kwh_sum[used], self.readings[used])
-
     def mean_kwh(self) -> np.ndarray:
         """Mean kWh per slot (M × 96), NaN where the slot has no reading."""
         with np.errstate(invalid="ignore", divide="ignore"):

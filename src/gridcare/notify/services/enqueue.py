@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
-from gridcare.customers.choices import ConsentPurpose, ContactChannel
-from gridcare.customers.selectors import ContactProfile, contact_profiles
+from gridcare.customers.choices import ContactChannel
+from gridcare.customers.selectors import ContactProfile, consent_effective, contact_profiles
 from gridcare.notify import rendering
 from gridcare.notify.choices import NotificationStatus, SuppressionReason
 from gridcare.notify.models import Notification, NotificationEvent, NotificationTemplate
@@ -169,8 +169,7 @@ def _planned(
     """The new row with its first status (rules 1–4)."""
     status, reason, due = S.QUEUED, "", now
     destination = profile.addresses.get(chosen, "")
-    consent = profile.consent.get(purpose)
-    if (purpose == ConsentPurpose.MARKETING and consent is not True) or consent is False:
+    if not consent_effective(profile.consent).get(purpose, False):
         status, reason = S.SUPPRESSED, SuppressionReason.NO_CONSENT
     elif not destination:
         status, reason = S.SUPPRESSED, SuppressionReason.NO_DESTINATION

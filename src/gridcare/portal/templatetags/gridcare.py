@@ -10,6 +10,7 @@ from gridcare.core import privacy
 from gridcare.customers.choices import COLORS as ACCOUNT_COLORS
 from gridcare.grid.choices import COLORS as METER_COLORS
 from gridcare.metering.choices import COLORS as METERING_COLORS
+from gridcare.notify.choices import COLORS as NOTIFICATION_COLORS
 
 register = template.Library()
 
@@ -19,7 +20,9 @@ register.filter("mask_id_number", privacy.mask_id_number)
 register.filter("mask_address_detail", privacy.mask_address_detail)
 
 _BADGE_COLORS: dict[str, str] = {
-    str(k): v for k, v in [*ACCOUNT_COLORS.items(), *METER_COLORS.items(), *METERING_COLORS.items()]
+    str(k): v
+    for colors in (ACCOUNT_COLORS, METER_COLORS, METERING_COLORS, NOTIFICATION_COLORS)
+    for k, v in colors.items()
 }
 
 
