@@ -82,6 +82,18 @@ def test_wrong_csv_header_names_the_columns_on_line_one(tmp_path):
     assert "多余列 time" in caught.value.message
 
 
+def test_header_with_a_bare_carriage_return_is_refused_on_line_one(tmp_path):
+    # Found by the API fuzz run: CR-only line ends made the header parser raise (HTTP 500).
+    bad = tmp_path / "mac.csv"
+    bad.write_bytes(b"meter,ts,kwh\rM1,2024-05-01T00:15:00+08:00,1\r")
+    store = Store(tmp_path / "store")
+    with pytest.raises(FileFormatError) as caught:
+        run(bad, store)
+    assert (caught.value.code, caught.value.line) == ("metering.file.bad_header", 1)
+    assert "回车符" in caught.value.message
+    assert store.days() == []
+
+
 def test_wide_header_missing_points_is_summarised(tmp_path):
     bad = tmp_path / "wide.csv"
     bad.write_text("meter,date,p1,p2\nM1,2024-05-01,1,2\n", encoding="utf-8")

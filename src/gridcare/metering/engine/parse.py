@@ -240,7 +240,16 @@ def read_csv_header(path: Path) -> tuple[Layout, str]:
     except UnicodeDecodeError as exc:
         raise _not_utf8(source, 1) from exc
     delimiter = max(DELIMITERS, key=header.count)
-    columns = next(csv.reader([header], delimiter=delimiter))
+    try:
+        columns = next(csv.reader([header], delimiter=delimiter))
+    except csv.Error as exc:  # e.g. a bare CR (old Mac line ends) inside the first line
+        raise FileFormatError(
+            "metering.file.bad_header",
+            f"{source} 第 1 行：表头无法解析（含单独的回车符或不成对的引号），"
+            "请使用 LF 或 CRLF 换行",
+            1,
+            source=source,
+        ) from exc
     return layout_of(columns, source, 1), delimiter
 
 
