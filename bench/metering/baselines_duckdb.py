@@ -34,6 +34,7 @@ from bench.metering.common import (
 )
 
 LOCAL_START_SECONDS = "(epoch_us(ts) // 1000000 + 27900)"  # 27900 s = 8 h − 15 min
+LOCAL_START_US = 27_900_000_000
 MINUTE_OF_DAY = f"({LOCAL_START_SECONDS} % 86400) // 60"
 
 
@@ -59,18 +60,24 @@ def ingest(con: duckdb.DuckDBPyConnection, csv_files: list[Path], store: Path) -
     """Bare COPY of the CSV files into day-partitioned Parquet; returns readings written."""
     files = ", ".join(f"'{p}'" for p in csv_files)
     store.mkdir(parents=True, exist_ok=True)
+    # The day as an integer (days since 1970 of the Beijing interval start): partitioning
+    # by strftime of a TIMESTAMPTZ costs a third more on L; the folders are renamed after.
     con.execute(
         f"""
         COPY (
             SELECT meter AS meter_id, ts, kwh, 'A' AS quality, 'bench' AS batch_id,
-                   strftime(ts - INTERVAL 15 MINUTE + INTERVAL 8 HOUR, '%Y-%m-%d') AS day
+                   ((epoch_us(ts) + {LOCAL_START_US}) // 86400000000)::INTEGER AS day
             FROM read_csv([{files}], header = true,
                           columns = {{'meter': 'VARCHAR', 'ts': 'TIMESTAMPTZ', 'kwh': 'DOUBLE'}})
         ) TO '{store / "readings"}' (FORMAT parquet, PARTITION_BY (day), OVERWRITE_OR_IGNORE)
         """
     )
-    for part in (store / "readings").glob("day=*/data_0.parquet"):
-        part.rename(part.with_name("data.parquet"))  # the engine's file name, so it reads it
+    for folder in (store / "readings").glob("day=*"):
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=int(folder.name.removeprefix("day=")))
+        named = folder.with_name(f"day={day.isoformat()}")
+        folder.rename(named)
+        for part in named.glob("data_0.parquet"):
+            part.rename(part.with_name("data.parquet"))  # the engine's file name
     return count_readings(con, store)
 
 

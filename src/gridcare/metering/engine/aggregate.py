@@ -116,9 +116,11 @@ def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir
 def monthly(daily: ir.Table) -> ir.Table:
     """Per meter per calendar month, from `daily_tou` output (or any per meter-day table).
 
-    Input: meter_id, day, kwh and any other `kwh*` columns (summed), `intervals` if present.
-    Output: meter_id, month (date, first of the month), days (days with readings), the
-    summed `kwh*` columns and `intervals`.
+    Input: one row per meter and day (meter_id, day, kwh and any other `kwh*` columns,
+    summed; `intervals` if present).
+    Output: meter_id, month (date, first of the month), days (days with readings: the rows
+    counted, a third of the cost of counting distinct days), the summed `kwh*` columns and
+    `intervals`.
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
@@ -128,7 +130,7 @@ def monthly(daily: ir.Table) -> ir.Table:
     """
     sums = [c for c in daily.columns if c.startswith(s.KWH) or c == "intervals"]
     return daily.group_by([s.METER_ID, _month(daily[s.DAY]).name(MONTH)]).aggregate(
-        days=daily[s.DAY].nunique(), **{c: daily[c].sum() for c in sums}
+        days=daily.count(), **{c: daily[c].sum() for c in sums}
     )
 
 
@@ -145,6 +147,28 @@ def profile_sums(readings: ir.Table, *, by_month: bool = True) -> ir.Table:
         keys.append(_month(_day(r)).name(MONTH))
     keys.append(slot_of_second(local_second_of_day(r[s.TS])).name(SLOT))
     return r.group_by(keys).aggregate(kwh_sum=r[s.KWH].sum(), readings=r.count())
+
+
+def profile_cells(readings: ir.Table, *, by_slot: bool = True) -> ir.Table:
+    """The profile's slot sums gathered per meter: one row per meter, `cells` a list of
+    (slot, kwh_sum, readings) structs in no particular order, a slot possibly more than once
+    (add them up). What the materialised month profile adds (`profiles.from_cells`): 20,000
+    rows instead of 1.92 M keyed by text.
+
+    `by_slot`: sum per meter and slot first (`profile_sums`), for many days; without it
+    every reading is a cell of its own, which for one or two days is three times faster
+    than grouping 1.92 M meter-slots.
+    """
+    if by_slot:
+        sums = profile_sums(readings, by_month=False)
+        cell = ibis.struct(
+            {SLOT: sums[SLOT], "kwh_sum": sums["kwh_sum"], "readings": sums["readings"]}
+        )
+        return sums.group_by(s.METER_ID).aggregate(cells=cell.collect())
+    r = readings.filter(readings[s.QUALITY].isnull() | (readings[s.QUALITY] != s.QUALITY_SUSPECT))
+    slot = slot_of_second(local_second_of_day(r[s.TS]))
+    cell = ibis.struct({SLOT: slot, "kwh_sum": r[s.KWH], "readings": ibis.literal(1, type="int64")})
+    return r.group_by(s.METER_ID).aggregate(cells=cell.collect())
 
 
 def profiles_from_sums(sums: ir.Table) -> ir.Table:
@@ -180,10 +204,11 @@ def meter_profiles(readings: ir.Table, *, by_month: bool = False) -> ir.Table:
     return profiles_from_sums(profile_sums(readings, by_month=by_month))
 
 
-def completeness(readings: ir.Table, meters: ir.Table, days: Sequence[date]) -> ir.Table:
+def completeness(readings: ir.Table, meters: ir.Table, days: Sequence[date] | ir.Table) -> ir.Table:
     """Data completeness per meter per Beijing day, every meter × every day in `days`.
 
-    Input: readings (meter_id, quality, [ts|day]); meters (meter_id).
+    Input: readings (meter_id, quality, [ts|day]); meters (meter_id); days as dates or a
+    table with a `day` column.
     Output: meter_id, day, expected (96), received, actual (`A`), estimated (`E`),
     suspect (`S`), missing (expected − received, ≥ 0), completeness (actual / expected).
 
@@ -200,7 +225,11 @@ def completeness(readings: ir.Table, meters: ir.Table, days: Sequence[date]) -> 
         estimated=q.count(where=q == s.QUALITY_ESTIMATED),
         suspect=q.count(where=q == s.QUALITY_SUSPECT),
     )
-    day_table = ibis.memtable({s.DAY: sorted(set(days))}, schema={s.DAY: "date"})
+    day_table = (
+        days.select(s.DAY)
+        if isinstance(days, ir.Table)
+        else ibis.memtable({s.DAY: sorted(set(days))}, schema={s.DAY: "date"})
+    )
     grid = meters.select(s.METER_ID).distinct().cross_join(day_table)
     j = grid.left_join(
         counts, [grid[s.METER_ID] == counts[s.METER_ID], grid[s.DAY] == counts[s.DAY]]

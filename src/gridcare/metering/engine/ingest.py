@@ -302,6 +302,7 @@ class _Import:
         self._restore: list[str] = []
         self._meter_ids = meters
         self.meters = self.table("meters")
+        self.meter_enum = f"{self.prefix}_meter_enum"
         self.stage = self.table("stage")
         self.rejects = self.table("rejects")
 
@@ -368,7 +369,8 @@ class _Import:
             self.progress(stage, done, total)
 
     def _create_meters(self) -> None:
-        """Known meters, sorted: `midx` order is `meter_id` order."""
+        """Known meters, sorted: `midx` order is `meter_id` order; the ENUM of them in that
+        order (code + 1 = midx)."""
         ids = pa.table({"meter_id": pa.array([str(m) for m in self._meter_ids], pa.string())})
         source = self.table("meters_arrow")
         self.con.register(source, ids)
@@ -380,63 +382,66 @@ class _Import:
             )
         finally:
             self.con.unregister(source)
+        self.con.execute(
+            f"CREATE TEMP TYPE {self.meter_enum} AS ENUM"
+            f" (SELECT meter_id FROM {self.meters} ORDER BY midx)"
+        )
+        self._restore.append(f"DROP TYPE IF EXISTS {self.meter_enum}")
 
     # --- staging: phase 1 parses a source into `parsed` (no join, so a CSV's record order
     # survives as rowid), phase 2 joins the known meters and splits it into `stage` and
     # `rejects` ---
 
     def _parse(self, layout: parse.Layout, fields: str, *, with_line: bool) -> str:
-        """CTAS `parsed`: the fields phase 2 needs + `pcode` (first failing rule that needs
-        no meter join) + `shown` (the reported value, only when pcode > 0)."""
+        """CTAS `parsed`: the fields staging needs, `midx` (the known meter, NULL if
+        unknown: a cast to the meters ENUM, so no join and the record order survives as
+        rowid), `code` (the first failing rule, 0 if none) and, for rejected rows only, the
+        `meter` text and the reported value `shown`."""
         parsed = self.table("parsed")
         if layout.kind == parse.LONG:
-            checks = vee.without_meter_known(vee.long_checks(self.now_us))
-            keep = "meter, ts_us, kwh, quality"
+            checks = vee.long_checks(self.now_us)
+            keep = "midx, ts_us, kwh, quality"
         else:
-            checks = vee.without_meter_known(vee.wide_line_checks())
-            keep = "meter, day_us, date_text, points"
+            checks = vee.wide_line_checks()
+            keep = "midx, day_us, date_text, points"
         if with_line:
             keep = f"line, {keep}"
+        midx = f"(enum_code(try_cast(meter AS {self.meter_enum})) + 1)::INTEGER"
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {parsed} AS SELECT {keep}, pcode,"
-            f" CASE WHEN pcode <> 0 THEN {vee.shown_sql(checks, 'pcode')} END AS shown"
-            f" FROM (SELECT *, {vee.code_sql(checks)} AS pcode FROM ({fields}))"
+            f"CREATE OR REPLACE TEMP TABLE {parsed} AS SELECT {keep}, code,"
+            " CASE WHEN code <> 0 THEN meter END AS meter,"
+            f" CASE WHEN code <> 0 THEN {vee.shown_sql(checks, 'code')} END AS shown"
+            f" FROM (SELECT *, {vee.code_sql(checks)} AS code"
+            f" FROM (SELECT *, {midx} AS midx FROM ({fields})))"
         )
         return parsed
 
     def _split(self, file_id: int, layout: parse.Layout, parsed: str, line: str) -> None:
-        """Phase 2; `line` is SQL of the line number over `parsed p`."""
+        """Rejected rows to `rejects`, accepted ones to `stage`; `line` is SQL of the line
+        number over `parsed p`."""
         con = self.con
         long = layout.kind == parse.LONG
-        checks = vee.long_checks(self.now_us) if long else vee.wide_line_checks()
-        unknown = vee.check_meter_known().number
         # Sources read typed keep no text of ts/kwh; their few rejected values are shown
         # from the parsed value instead.
         shown = f"coalesce(shown, {vee.parsed_value_sql()})" if long else "shown"
-        values = "p.ts_us, p.kwh," if long else ""
         con.execute(
-            f"INSERT INTO {self.rejects} SELECT {file_id}, line, 0, code, meter,"
-            f" CASE WHEN code = {unknown} THEN meter ELSE {shown} END"
-            f" FROM (SELECT {line} AS line, p.meter, p.shown, {values}"
-            f" {vee.final_code_sql(checks, 'p.pcode', 'm.midx')} AS code"
-            f" FROM {parsed} p LEFT JOIN {self.meters} m ON p.meter = m.meter_id"
-            " WHERE p.pcode <> 0 OR m.midx IS NULL)"
+            f"INSERT INTO {self.rejects} SELECT {file_id}, {line}, 0, code, meter, {shown}"
+            f" FROM {parsed} p WHERE code <> 0"
         )
         if long:
             con.execute(
-                f"INSERT INTO {self.stage} SELECT m.midx, p.ts_us, p.kwh, p.quality,"
-                f" ({file_id}::BIGINT << 40) + (({line}) << 7)"
-                f" FROM {parsed} p JOIN {self.meters} m ON p.meter = m.meter_id WHERE p.pcode = 0"
+                f"INSERT INTO {self.stage} SELECT midx, ts_us, kwh, quality,"
+                f" ({file_id}::BIGINT << 40) + (({line}) << 7) FROM {parsed} p WHERE code = 0"
             )
             return
         point_checks = vee.wide_point_checks(self.now_us)
         good_lines = (
-            f"SELECT {line} AS line, p.meter, p.day_us, p.date_text, p.points, m.midx"
-            f" FROM {parsed} p JOIN {self.meters} m ON p.meter = m.meter_id WHERE p.pcode = 0"
+            f"SELECT {line} AS line, p.day_us, p.date_text, p.points, p.midx"
+            f" FROM {parsed} p WHERE p.code = 0"
         )
         points = self.table("points")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {points} AS SELECT midx, line, point, meter, ts_us,"
+            f"CREATE OR REPLACE TEMP TABLE {points} AS SELECT midx, line, point, ts_us,"
             f" kwh, quality, code, CASE WHEN code <> 0 THEN {vee.shown_sql(point_checks)} END"
             f" AS shown FROM (SELECT *, {vee.code_sql(point_checks)} AS code"
             f" FROM ({parse.wide_points_sql(good_lines)}))"
@@ -446,8 +451,9 @@ class _Import:
             f" ({file_id}::BIGINT << 40) + (line << 7) + point FROM {points} WHERE code = 0"
         )
         con.execute(
-            f"INSERT INTO {self.rejects} SELECT {file_id}, line, point, code, meter, shown"
-            f" FROM {points} WHERE code <> 0"
+            f"INSERT INTO {self.rejects} SELECT {file_id}, p.line, p.point, p.code,"
+            f" m.meter_id, p.shown FROM {points} p JOIN {self.meters} m ON p.midx = m.midx"
+            " WHERE p.code <> 0"
         )
         self.drop(points)
 
@@ -650,7 +656,10 @@ class _Import:
             " QUALIFY row_number() OVER (PARTITION BY s.midx, s.ts_us ORDER BY s.seq DESC) > 1"
         )
         con.execute(f"DELETE FROM {self.stage} WHERE seq IN (SELECT seq FROM {superseded})")
-        con.execute(f"UPDATE {groups} SET n = bit_count(slots) WHERE n > bit_count(slots)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {groups} AS SELECT * REPLACE"
+            f" (least(n, bit_count(slots)) AS n) FROM {groups}"
+        )
         self.drop(superseded)
         return duplicates
 
@@ -690,13 +699,20 @@ class _Import:
         candidates = self.table("candidates")
         con.execute(f"CREATE TEMP TABLE {candidates} AS {vee.spike_candidates(groups, t)}")
         if self.count(candidates):
+            # Delete and insert again rather than UPDATE: an UPDATE … FROM of the ENUM column
+            # on the 57.6 M-row stage once left two readings with quality '' (DuckDB 2.0.0).
+            suspects = self.table("suspects")
             con.execute(
-                f"UPDATE {self.stage} SET quality = '{schema.QUALITY_SUSPECT}'"
-                f" FROM ({vee.check_spike(self.stage, history_sql, candidates, t)}) AS thr"
-                f" WHERE {self.stage}.midx = thr.midx"
-                f" AND {self.stage}.quality = '{schema.QUALITY_ACTUAL}'"
-                f" AND {self.stage}.kwh > thr.threshold"
+                f"CREATE TEMP TABLE {suspects} AS SELECT b.midx, b.ts_us, b.kwh,"
+                f" '{schema.QUALITY_SUSPECT}'::{QUALITY_TYPE} AS quality, b.seq"
+                f" FROM {self.stage} b"
+                f" JOIN ({vee.check_spike(self.stage, history_sql, candidates, t)}) AS thr"
+                f" ON b.midx = thr.midx"
+                f" WHERE b.quality = '{schema.QUALITY_ACTUAL}' AND b.kwh > thr.threshold"
             )
+            con.execute(f"DELETE FROM {self.stage} WHERE seq IN (SELECT seq FROM {suspects})")
+            con.execute(f"INSERT INTO {self.stage} SELECT * FROM {suspects}")
+            self.drop(suspects)
         self.drop(candidates)
         report.suspect = self.count(f"{self.stage} WHERE quality = '{schema.QUALITY_SUSPECT}'")
 
@@ -797,11 +813,7 @@ class _Import:
         """CTAS (midx, meter_id as an ENUM of the known meters, name VARCHAR): DuckDB writes
         an ENUM column to Parquet as a plain dictionary-encoded string without hashing each
         value again."""
-        names, enum = self.table("meter_names"), f"{self.prefix}_meter_enum"
-        self.con.execute(
-            f"CREATE TEMP TYPE {enum} AS ENUM (SELECT meter_id FROM {self.meters} ORDER BY midx)"
-        )
-        self._restore.append(f"DROP TYPE IF EXISTS {enum}")
+        names, enum = self.table("meter_names"), self.meter_enum
         self.con.execute(
             f"CREATE TEMP TABLE {names} AS SELECT midx, meter_id::{enum} AS meter_id,"
             f" meter_id AS name FROM {self.meters}"

@@ -59,13 +59,23 @@ from gridcare.metering.engine import schema as s
 from gridcare.metering.engine.backend import (
     DATA_FILE,
     READINGS_DIR,
+    READINGS_SCHEMA,
     connect,
-    is_spark,
     partition_files,
     read_partitioned,
-    readings_table,
     store_path,
 )
+from gridcare.metering.engine.plans import (
+    DAYS,
+    DAYS_SCHEMA,
+    METERS,
+    PROFILE_READINGS,
+    READINGS,
+    TRANSFORMERS,
+    Plans,
+    source_name,
+)
+from gridcare.metering.engine.queries import Session
 from gridcare.metering.engine.tou import GUANGDONG_TOU, TouCalendar
 
 AGG_DIR = "agg"
@@ -81,7 +91,9 @@ DAY_AGGREGATES = (
 MONTH_AGGREGATES = ("monthly", "meter_profile")
 AGGREGATES = DAY_AGGREGATES + MONTH_AGGREGATES
 PROFILE_MANIFEST = "_days.json"
-SCHEMA_FILE = "_schema.parquet"  # columns of the aggregate, for reads that match no partition
+SCHEMA_FILE = "_schema.parquet"
+QUERIES_DIR = "_queries"  # compiled SQL (`queries.Session`)
+_PROFILE_CELLS_PER_READING_DAYS = 2  # up to this many days, no per-slot sums first  # columns of the aggregate, for reads that match no partition
 
 
 @dataclass(frozen=True)
@@ -170,8 +182,9 @@ def refresh(
     are the dimensions (Arrow or Ibis tables); `backend` a URL for `connect` or a backend;
     `power_factor` turns kVA ratings into kW for load rates. Day-level aggregates are
     rebuilt from those days' readings only; months from the day-level results and the
-    profile sums (see the module docstring). `store`, `con` and `calendar` are accepted as
-    aliases of `store_root`, `backend` and `tou`.
+    profile sums (see the module docstring). The queries are compiled once per shape and
+    kept under `<root>/agg/_queries` (`queries`). `store`, `con` and `calendar` are
+    accepted as aliases of `store_root`, `backend` and `tou`.
     """
     if (store_root is None and store is None) or meters is None or transformers is None:
         raise TypeError("refresh() needs the store and the meters and transformers dimensions")
@@ -183,36 +196,45 @@ def refresh(
         return RefreshReport((), (), ())
     if con is None:
         con = connect(backend) if isinstance(backend, str) else backend
-    meters_t = meters if isinstance(meters, ir.Table) else ibis.memtable(meters)
-    transformers_t = (
-        transformers if isinstance(transformers, ir.Table) else ibis.memtable(transformers)
-    )
-    writer = _Writer(con, root)
-    readings = readings_table(con, root, touched)
+    session = Session(con, root / AGG_DIR / QUERIES_DIR)
+    meters_a, transformers_a = _arrow(con, meters), _arrow(con, transformers)
+    plans = Plans(session, meters_a.schema, transformers_a.schema, tou, power_factor)
+    session.bind_arrow(METERS, meters_a)
+    session.bind_arrow(TRANSFORMERS, transformers_a)
+    session.bind_arrow(DAYS, pa.table([pa.array(touched, pa.date32())], schema=DAYS_SCHEMA))
+    _bind_readings(session, root, READINGS, touched)
+    writer = _Writer(session, plans, root)
 
-    writer.write("daily_tou", agg.daily_tou(readings, meters_t, tou), touched)
-    writer.write("completeness", agg.completeness(readings, meters_t, touched), touched)
-    writer.write("transformer_load", agg.transformer_load_curve(readings, meters_t), touched)
-    writer.derive(
-        "transformer_peak",
-        "transformer_load",
-        touched,
-        lambda curve: agg.transformer_daily_peak(curve, transformers_t, power_factor),
-    )
-    writer.derive(
-        "transformer_completeness",
-        "completeness",
-        touched,
-        lambda c: agg.transformer_completeness(c, meters_t),
-    )
-    writer.derive("line_loss", "daily_tou", touched, lambda d: agg.line_loss(d, meters_t))
-    _refresh_events(writer, touched, transformers_t, power_factor)
+    writer.write("daily_tou", plans.daily_tou(), touched)
+    writer.write("completeness", plans.completeness(), touched)
+    writer.write("transformer_load", plans.transformer_load(), touched)
+    writer.derive("transformer_peak", "transformer_load", touched)
+    writer.derive("transformer_completeness", "completeness", touched)
+    writer.derive("line_loss", "daily_tou", touched)
+    _refresh_events(writer, touched)
     month_days = [d for d, _ in partition_files(aggregate_dir(root, "daily_tou"), s.DAY)]
     month_days = [d for d in month_days if d.replace(day=1) in months]
-    writer.derive("monthly", "daily_tou", month_days, agg.monthly, targets=months)
+    writer.derive("monthly", "daily_tou", month_days, targets=months)
     for month in months:
         _refresh_profile(writer, month, [d for d in touched if d.replace(day=1) == month])
     return RefreshReport(touched, months, writer.report())
+
+
+def _arrow(con: BaseBackend, table: pa.Table | ir.Table) -> pa.Table:
+    return table if isinstance(table, pa.Table) else con.to_pyarrow(table)
+
+
+def _bind_readings(session: Session, root: Path, name: str, days: Sequence[date]) -> None:
+    """`name` := the stored readings of `days`."""
+    base = root / READINGS_DIR
+    session.bind_parquet(
+        name,
+        [p for _, p in partition_files(base, s.DAY, days)],
+        ", ".join(s.READING_COLUMNS),
+        base=base,
+        key=s.DAY,
+        empty=READINGS_SCHEMA.to_pyarrow(),
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -221,8 +243,9 @@ def refresh(
 class _Writer:
     """Writes aggregates partition by partition and keeps the per-aggregate tallies."""
 
-    def __init__(self, con: BaseBackend, root: Path) -> None:
-        self.con = con
+    def __init__(self, session: Session, plans: Plans, root: Path) -> None:
+        self.session = session
+        self.plans = plans
         self.root = root
         self._tally: dict[str, list[float]] = {}
 
@@ -232,8 +255,8 @@ class _Writer:
             for name, (p, r, rows, sec) in self._tally.items()
         )
 
-    def write(self, name: str, expr: ir.Table | None, targets: Sequence[date]) -> None:
-        """Compute `expr` once, then replace the `targets` partitions of `name` with it
+    def write(self, name: str, sql: str | None, targets: Sequence[date]) -> None:
+        """Run `sql` once, then replace the `targets` partitions of `name` with its rows
         (`None`: remove them)."""
         started = time.perf_counter()
         key = partition_key(name)
@@ -242,8 +265,11 @@ class _Writer:
         base.mkdir(parents=True, exist_ok=True)
         staging = base / f".staging-{uuid.uuid4().hex}"
         try:
-            if expr is not None:
-                self._copy(expr.filter(expr[key].isin(list(values))), staging, key)
+            if sql is not None:
+                wanted = ", ".join(f"DATE '{v.isoformat()}'" for v in values)
+                self.session.copy_partitioned(
+                    f"SELECT * FROM ({sql}) AS q WHERE {key} IN ({wanted})", staging, key
+                )
             written = removed = rows = 0
             for value in values:
                 target_dir = base / f"{key}={value.isoformat()}"
@@ -260,38 +286,36 @@ class _Writer:
             shutil.rmtree(staging, ignore_errors=True)
         self.tally(name, written, removed, rows, time.perf_counter() - started)
 
+    def bind_source(self, source: str, days: Sequence[date]) -> ibis.Schema | None:
+        """Bind `plans.source_name(source)` to its partitions of `days`; returns the schema
+        it is read with, or None when none of those partitions exists."""
+        key = partition_key(source)
+        base = aggregate_dir(self.root, source)
+        files = [p for _, p in partition_files(base, key, _partition_values(key, days))]
+        if not files or not (base / SCHEMA_FILE).is_file():
+            return None
+        stored = pq.read_schema(base / SCHEMA_FILE).remove_metadata()
+        columns = ", ".join(n for n in stored.names if n != key)
+        arrow = pa.schema([f for f in stored if f.name != key] + [pa.field(key, pa.date32())])
+        self.session.bind_parquet(
+            source_name(source), files, columns, base=base, key=key, empty=arrow
+        )
+        return ibis.Schema.from_pyarrow(arrow)
+
     def derive(
         self,
         name: str,
         source: str,
         source_days: Sequence[date],
-        build: Any,
         targets: Sequence[date] | None = None,
     ) -> None:
-        """Write `build(read_aggregate(source, source_days))` for `targets` (default: the
-        source days); with nothing to read, the targets' partitions are removed."""
+        """Write `name` (`Plans.derived`) from `source`'s partitions of `source_days`, for
+        `targets` (default: the source days); with nothing to read, the targets' partitions
+        are removed."""
         targets = source_days if targets is None else targets
-        files = partition_files(aggregate_dir(self.root, source), partition_key(source))
-        wanted = set(_partition_values(partition_key(source), source_days))
-        if any(v in wanted for v, _ in files):
-            table = read_aggregate(self.con, self.root, source, source_days)
-            self.write(name, build(table), targets)
-        else:
-            self.write(name, None, targets)
-
-    def _copy(self, expr: ir.Table, staging: Path, key: str) -> None:
-        # Registers the memtables (dimensions) the query uses, as `to_parquet` does.
-        self.con._run_pre_execute_hooks(expr)
-        if is_spark(self.con):
-            session = self.con._session
-            frame = session.sql(self.con.compile(expr))
-            frame.repartition(key).write.partitionBy(key).parquet(str(staging))
-        else:
-            sql = self.con.compile(expr)
-            target = str(staging).replace("'", "''")
-            self.con.raw_sql(
-                f"COPY ({sql}) TO '{target}' (FORMAT parquet, PARTITION_BY ({key}))"
-            ).fetchall()
+        schema = self.bind_source(source, source_days)
+        sql = None if schema is None else self.plans.derived(name, source, schema)
+        self.write(name, sql, targets)
 
     def tally(self, name: str, written: int, removed: int, rows: int, seconds: float) -> None:
         tally = self._tally.setdefault(name, [0, 0, 0, 0.0])
@@ -345,9 +369,9 @@ def _beijing_midnight_utc(day: date) -> datetime:
     return local - timedelta(minutes=s.CHINA_UTC_OFFSET_MINUTES)
 
 
-def _span(table: ir.Table, con: BaseBackend) -> list[tuple[date, datetime, datetime]]:
-    """(day, start_ts, end_ts) of a (small) events table, as Python values."""
-    rows = con.to_pyarrow(table.select(s.DAY, "start_ts", "end_ts")).to_pylist()
+def _spans(session: Session, sql: str) -> list[tuple[date, datetime, datetime]]:
+    """(day, start_ts, end_ts) of a (small) events query, as Python values."""
+    rows = session.fetch(f"SELECT {s.DAY}, start_ts, end_ts FROM ({sql}) AS q").to_pylist()
     return [(r[s.DAY], _utc(r["start_ts"]), _utc(r["end_ts"])) for r in rows]
 
 
@@ -355,20 +379,18 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _refresh_events(
-    writer: _Writer, touched: Sequence[date], transformers: ir.Table, power_factor: float
-) -> None:
-    con, root = writer.con, writer.root
+def _refresh_events(writer: _Writer, touched: Sequence[date]) -> None:
+    root, session = writer.root, writer.session
     curve_days = {d for d, _ in partition_files(aggregate_dir(root, "transformer_load"), s.DAY)}
-    if not curve_days:
-        writer.write("load_events", None, touched)
-        return
     lo, hi = min(touched) - timedelta(days=1), max(touched) + timedelta(days=1)
     while True:  # widen the window until no run touches its edges
         window = [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
-        curve = read_aggregate(con, root, "transformer_load", window)
-        events = agg.load_events(curve, transformers, power_factor)
-        spans = _span(events, con)
+        curve = writer.bind_source("transformer_load", window) if curve_days else None
+        if curve is None:
+            writer.write("load_events", None, touched)
+            return
+        events = writer.plans.derived("load_events", "transformer_load", curve)
+        spans = _spans(session, events)
         start, end = _beijing_midnight_utc(lo), _beijing_midnight_utc(hi + timedelta(days=1))
         wider_lo = any(a == start for _, a, _ in spans) and lo - timedelta(days=1) in curve_days
         wider_hi = any(b == end for _, _, b in spans) and hi + timedelta(days=1) in curve_days
@@ -386,10 +408,9 @@ def _refresh_events(
 
     targets = set(touched)
     targets |= {d for d, a, b in spans if overlaps(a, b)}
-    events_dir = aggregate_dir(root, "load_events")
-    if partition_files(events_dir, s.DAY, window):
-        old = read_aggregate(con, root, "load_events", window)
-        targets |= {d for d, a, b in _span(old, con) if overlaps(a, b)}
+    if writer.bind_source("load_events", window) is not None:
+        old = _spans(session, f"SELECT * FROM {source_name('load_events')}")
+        targets |= {d for d, a, b in old if overlaps(a, b)}
     writer.write("load_events", events, sorted(targets))
 
 
@@ -427,8 +448,9 @@ def _write_manifest(part_dir: Path, days: Sequence[date]) -> None:
 def _profile_sums(writer: _Writer, days: Sequence[date]) -> profiles.ProfileSums:
     if not days:
         return profiles.ProfileSums.empty()
-    sums = agg.profile_sums(readings_table(writer.con, writer.root, days), by_month=False)
-    return profiles.from_long(writer.con.to_pyarrow(sums))
+    _bind_readings(writer.session, writer.root, PROFILE_READINGS, days)
+    sql = writer.plans.profile_cells(by_slot=len(days) > _PROFILE_CELLS_PER_READING_DAYS)
+    return profiles.from_cells(writer.session.fetch(sql))
 
 
 def _refresh_profile(writer: _Writer, month: date, touched: Sequence[date]) -> None:

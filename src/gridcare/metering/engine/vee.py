@@ -43,7 +43,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -184,7 +184,7 @@ def check_quality() -> RowCheck:
 
 
 def check_meter_known() -> RowCheck:
-    """The meter is one of the caller's known meters (`midx` from the join)."""
+    """The meter is one of the caller's known meters (`midx`: NULL when the meter is not one)."""
     return RowCheck(UNKNOWN_METER, "midx IS NULL", "meter")
 
 
@@ -248,25 +248,6 @@ def parsed_value_sql(code: str = "code") -> str:
     return (
         f"CASE WHEN {code} IN ({', '.join(map(str, times))}) THEN {beijing_iso_sql('ts_us')}"
         f" WHEN {code} = {energy} THEN CAST(kwh AS VARCHAR) END"
-    )
-
-
-def without_meter_known(checks: Sequence[RowCheck]) -> tuple[RowCheck, ...]:
-    """The rules that need no join with the known meters (evaluated while parsing)."""
-    return tuple(c for c in checks if c.finding != UNKNOWN_METER)
-
-
-def final_code_sql(checks: Sequence[RowCheck], pcode: str = "pcode", midx: str = "midx") -> str:
-    """SQL: the first failing rule of `checks` from `pcode` (the first failing rule other
-    than the meter rule, see `without_meter_known`) and `midx` (NULL: unknown meter)."""
-    numbers = [c.number for c in checks]
-    unknown = check_meter_known().number
-    if unknown not in numbers:
-        return pcode
-    before = numbers[: numbers.index(unknown)] or [-1]
-    return (
-        f"(CASE WHEN {pcode} IN ({', '.join(map(str, before))}) THEN {pcode}"
-        f" WHEN {midx} IS NULL THEN {unknown} ELSE {pcode} END)::UTINYINT"
     )
 
 
