@@ -173,7 +173,7 @@ def ts_us_sql(text: str) -> str:
 
     An explicit offset (`Z`, `±HH:MM`, `±HHMM`, `±HH`, ` UTC`) is honoured; without one the
     time is Beijing time. One cast, no pattern tests: it relies on the connection's time
-    zone being `BEIJING_TIME_ZONE` (fixed UTC+8; `ingest._Import` sets it), which is how
+    zone being `BEIJING_TIME_ZONE` (fixed UTC+8; `staging.Staging` sets it), which is how
     DuckDB reads a naive text as a TIMESTAMPTZ.
     """
     return f"epoch_us(try_cast({text} AS TIMESTAMPTZ))"

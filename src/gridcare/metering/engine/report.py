@@ -1,0 +1,88 @@
+"""What an import reports: counts, the days it rewrote, and every rejected reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Final
+
+Progress = Callable[[str, int, int], None]
+"""`progress(stage, done, total)`: stages `parse` (per file), `validate`, `merge`, `write`
+(per day); `done == total` marks a stage finished."""
+
+REJECTIONS_IN_MEMORY: Final = 1000
+REPORT_COLUMNS: Final = ("source", "line", "meter_id", "code", "message", "value")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected reading (or wide line): where it is, why, and the value at fault."""
+
+    source: str
+    line: int
+    meter_id: str | None
+    code: str
+    message: str
+    value: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Rejection:
+        return cls(
+            source=str(data["source"]),
+            line=int(data["line"]),
+            meter_id=data.get("meter_id"),
+            code=str(data["code"]),
+            message=str(data["message"]),
+            value=data.get("value"),
+        )
+
+
+@dataclass
+class IngestReport:
+    """What an import did. Counts are readings unless stated otherwise.
+
+    - `files`: sources in order; `rows_read`: data rows read (CSV lines other than the header
+      and blank lines, Parquet rows, records), a wide row holding up to 96 readings;
+    - `accepted`: readings that passed validation (including `duplicates`, readings replaced
+      by a later line of the same batch); `rejected`: report lines (`rejections`, all of them
+      in `reject_report`), by finding code in `by_code`;
+    - of the distinct accepted readings (accepted − duplicates): `inserted` (new), `unchanged`
+      (the same kWh already stored; its row is kept, or only its quality updated), `edited`
+      (a different kWh was stored: replaced, the old value is in the edit log); `suspect`:
+      how many of them are stored as `S`;
+    - `estimated`: gap values written with quality `E` (new, or re-estimated because a
+      neighbour changed; a changed estimate is also logged in the edit log);
+    - `days`: Beijing days whose partition this import rewrote (refresh exactly those).
+    """
+
+    batch_id: str
+    files: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    inserted: int = 0
+    unchanged: int = 0
+    edited: int = 0
+    estimated: int = 0
+    suspect: int = 0
+    days: list[date] = field(default_factory=list)
+    by_code: dict[str, int] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    reject_report: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["days"] = [d.isoformat() for d in self.days]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IngestReport:
+        values = dict(data)
+        values["days"] = [date.fromisoformat(d) for d in values.get("days", [])]
+        values["rejections"] = [Rejection.from_dict(r) for r in values.get("rejections", [])]
+        return cls(**values)
