@@ -79,12 +79,16 @@ def test_refresh_with_another_calendar_compiles_its_own_queries(mk, tmp_path, mo
     assert np.allclose(daily["kwh_all"].to_numpy(), daily["kwh"].to_numpy())
 
 
-def test_profile_cells_per_reading_equal_cells_per_slot(mk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    con = connect()
+def test_profile_cells_per_reading_equal_cells_per_slot(backend, mk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     build(mk, tmp_path, DAYS)
-    readings = readings_table(con, tmp_path)
-    per_slot = profiles.from_cells(con.to_pyarrow(agg.profile_cells(readings, by_slot=True)))
-    per_reading = profiles.from_cells(con.to_pyarrow(agg.profile_cells(readings, by_slot=False)))
+    readings = readings_table(backend, tmp_path)
+    cells = {
+        by_slot: profiles.from_cells(
+            backend.to_pyarrow(agg.profile_cells(readings, by_slot=by_slot))
+        )
+        for by_slot in (True, False)
+    }
+    per_slot, per_reading = cells[True], cells[False]
     assert per_slot.meter_ids.tolist() == per_reading.meter_ids.tolist() == ["m1", "m2", "tot"]
     assert np.array_equal(per_slot.readings, per_reading.readings)
     assert np.allclose(per_slot.kwh_sum, per_reading.kwh_sum, rtol=0, atol=1e-9)

@@ -1,7 +1,8 @@
 """Incremental materialisation of the aggregates for the days an import touched.
 
 Layout (next to the readings, one Parquet file per partition, replaced atomically with
-`os.replace` after the backend has written it to a staging directory on the same disk):
+`os.replace` after the backend has written it to a staging directory on the same disk;
+`aggstore` has the names, folders and the writer):
 
     <root>/agg/<name>/day=YYYY-MM-DD/data.parquet     day-level aggregates
     <root>/agg/<name>/month=YYYY-MM-01/data.parquet   month-level aggregates
@@ -56,6 +57,19 @@ from ibis.backends import BaseBackend
 from gridcare.metering.engine import aggregate as agg
 from gridcare.metering.engine import profiles
 from gridcare.metering.engine import schema as s
+from gridcare.metering.engine.aggstore import (
+    AGG_DIR,
+    AGGREGATES,
+    DAY_AGGREGATES,
+    MONTH_AGGREGATES,
+    SCHEMA_FILE,
+    AggregateWrite,
+    PartitionWriter,
+    aggregate_dir,
+    keep_schema,
+    partition_key,
+    partition_values,
+)
 from gridcare.metering.engine.backend import (
     DATA_FILE,
     READINGS_DIR,
@@ -78,33 +92,22 @@ from gridcare.metering.engine.plans import (
 from gridcare.metering.engine.queries import Session
 from gridcare.metering.engine.tou import GUANGDONG_TOU, TouCalendar
 
-AGG_DIR = "agg"
-DAY_AGGREGATES = (
-    "daily_tou",
-    "completeness",
-    "transformer_load",
-    "transformer_peak",
-    "transformer_completeness",
-    "line_loss",
-    "load_events",
-)
-MONTH_AGGREGATES = ("monthly", "meter_profile")
-AGGREGATES = DAY_AGGREGATES + MONTH_AGGREGATES
+__all__ = [
+    "AGGREGATES",
+    "AGG_DIR",
+    "DAY_AGGREGATES",
+    "MONTH_AGGREGATES",
+    "AggregateWrite",
+    "RefreshReport",
+    "aggregate_dir",
+    "partition_key",
+    "read_aggregate",
+    "refresh",
+]
+
 PROFILE_MANIFEST = "_days.json"
-SCHEMA_FILE = "_schema.parquet"
 QUERIES_DIR = "_queries"  # compiled SQL (`queries.Session`)
-_PROFILE_CELLS_PER_READING_DAYS = 2  # up to this many days, no per-slot sums first  # columns of the aggregate, for reads that match no partition
-
-
-@dataclass(frozen=True)
-class AggregateWrite:
-    """What one aggregate's refresh wrote: partitions replaced / removed, rows, time."""
-
-    name: str
-    partitions: int
-    removed: int
-    rows: int
-    seconds: float
+_PROFILE_CELLS_PER_READING_DAYS = 2  # up to this many days, no per-slot sums first
 
 
 @dataclass(frozen=True)
@@ -129,20 +132,6 @@ class RefreshReport:
         }
 
 
-def partition_key(name: str) -> str:
-    if name in DAY_AGGREGATES:
-        return s.DAY
-    if name in MONTH_AGGREGATES:
-        return agg.MONTH
-    raise KeyError(f"unknown aggregate {name!r}; one of {AGGREGATES}")
-
-
-def aggregate_dir(store_root: Any, name: str) -> Path:
-    """`<root>/agg/<name>` (`store_root`: a path or an `io.Store`)."""
-    partition_key(name)
-    return store_path(store_root) / AGG_DIR / name
-
-
 def read_aggregate(
     con: BaseBackend,
     store_root: Any,
@@ -154,7 +143,7 @@ def read_aggregate(
     aggregate was never materialised."""
     key = partition_key(name)
     base = aggregate_dir(store_root, name)
-    values = None if days is None else _partition_values(key, days)
+    values = None if days is None else partition_values(key, days)
     if not (base / SCHEMA_FILE).is_file():
         raise LookupError(f"aggregate {name!r} has not been materialised under {base}")
     arrow_schema = pq.read_schema(base / SCHEMA_FILE)
@@ -203,7 +192,7 @@ def refresh(
     session.bind_arrow(TRANSFORMERS, transformers_a)
     session.bind_arrow(DAYS, pa.table([pa.array(touched, pa.date32())], schema=DAYS_SCHEMA))
     _bind_readings(session, root, READINGS, touched)
-    writer = _Writer(session, plans, root)
+    writer = PartitionWriter(session, plans, root)
 
     writer.write("daily_tou", plans.daily_tou(), touched)
     writer.write("completeness", plans.completeness(), touched)
@@ -237,130 +226,6 @@ def _bind_readings(session: Session, root: Path, name: str, days: Sequence[date]
     )
 
 
-# --- writing --------------------------------------------------------------------------------
-
-
-class _Writer:
-    """Writes aggregates partition by partition and keeps the per-aggregate tallies."""
-
-    def __init__(self, session: Session, plans: Plans, root: Path) -> None:
-        self.session = session
-        self.plans = plans
-        self.root = root
-        self._tally: dict[str, list[float]] = {}
-
-    def report(self) -> tuple[AggregateWrite, ...]:
-        return tuple(
-            AggregateWrite(name, int(p), int(r), int(rows), round(sec, 4))
-            for name, (p, r, rows, sec) in self._tally.items()
-        )
-
-    def write(self, name: str, sql: str | None, targets: Sequence[date]) -> None:
-        """Run `sql` once, then replace the `targets` partitions of `name` with its rows
-        (`None`: remove them)."""
-        started = time.perf_counter()
-        key = partition_key(name)
-        values = _partition_values(key, targets)
-        base = aggregate_dir(self.root, name)
-        base.mkdir(parents=True, exist_ok=True)
-        staging = base / f".staging-{uuid.uuid4().hex}"
-        try:
-            if sql is not None:
-                wanted = ", ".join(f"DATE '{v.isoformat()}'" for v in values)
-                self.session.copy_partitioned(
-                    f"SELECT * FROM ({sql}) AS q WHERE {key} IN ({wanted})", staging, key
-                )
-            written = removed = rows = 0
-            for value in values:
-                target_dir = base / f"{key}={value.isoformat()}"
-                files = _parquet_files(staging / f"{key}={value.isoformat()}")
-                if files:
-                    if not written:
-                        _keep_schema(files[0], base / SCHEMA_FILE)
-                    rows += _install(files, target_dir / DATA_FILE)
-                    written += 1
-                elif (target_dir / DATA_FILE).exists():
-                    shutil.rmtree(target_dir)
-                    removed += 1
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        self.tally(name, written, removed, rows, time.perf_counter() - started)
-
-    def bind_source(self, source: str, days: Sequence[date]) -> ibis.Schema | None:
-        """Bind `plans.source_name(source)` to its partitions of `days`; returns the schema
-        it is read with, or None when none of those partitions exists."""
-        key = partition_key(source)
-        base = aggregate_dir(self.root, source)
-        files = [p for _, p in partition_files(base, key, _partition_values(key, days))]
-        if not files or not (base / SCHEMA_FILE).is_file():
-            return None
-        stored = pq.read_schema(base / SCHEMA_FILE).remove_metadata()
-        columns = ", ".join(n for n in stored.names if n != key)
-        arrow = pa.schema([f for f in stored if f.name != key] + [pa.field(key, pa.date32())])
-        self.session.bind_parquet(
-            source_name(source), files, columns, base=base, key=key, empty=arrow
-        )
-        return ibis.Schema.from_pyarrow(arrow)
-
-    def derive(
-        self,
-        name: str,
-        source: str,
-        source_days: Sequence[date],
-        targets: Sequence[date] | None = None,
-    ) -> None:
-        """Write `name` (`Plans.derived`) from `source`'s partitions of `source_days`, for
-        `targets` (default: the source days); with nothing to read, the targets' partitions
-        are removed."""
-        targets = source_days if targets is None else targets
-        schema = self.bind_source(source, source_days)
-        sql = None if schema is None else self.plans.derived(name, source, schema)
-        self.write(name, sql, targets)
-
-    def tally(self, name: str, written: int, removed: int, rows: int, seconds: float) -> None:
-        tally = self._tally.setdefault(name, [0, 0, 0, 0.0])
-        for i, v in enumerate((written, removed, rows, seconds)):
-            tally[i] += v
-
-
-def _partition_values(key: str, days: Iterable[date]) -> tuple[date, ...]:
-    if key == agg.MONTH:
-        return tuple(sorted({d.replace(day=1) for d in days}))
-    return tuple(sorted(set(days)))
-
-
-def _parquet_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if p.suffix == ".parquet" and not p.name.startswith((".", "_"))
-    )
-
-
-def _keep_schema(sample: Path, target: Path) -> None:
-    schema = pq.read_schema(sample).remove_metadata()
-    if target.is_file() and pq.read_schema(target).remove_metadata().equals(schema):
-        return
-    tmp = target.parent / f".schema-{uuid.uuid4().hex}.tmp"
-    pq.write_table(schema.empty_table(), tmp)
-    os.replace(tmp, target)
-
-
-def _install(files: list[Path], target: Path) -> int:
-    """Move the staged file(s) of one partition to `target` atomically; returns rows."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if len(files) == 1:
-        source = files[0]
-    else:  # several writer tasks: concatenate (partitions are small)
-        source = target.parent / f".merge-{uuid.uuid4().hex}.parquet"
-        pq.write_table(pa.concat_tables([pq.read_table(f) for f in files]), source)
-    rows = int(pq.ParquetFile(source).metadata.num_rows)
-    os.replace(source, target)
-    return rows
-
-
 # --- load events ----------------------------------------------------------------------------
 
 
@@ -379,7 +244,7 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _refresh_events(writer: _Writer, touched: Sequence[date]) -> None:
+def _refresh_events(writer: PartitionWriter, touched: Sequence[date]) -> None:
     root, session = writer.root, writer.session
     curve_days = {d for d, _ in partition_files(aggregate_dir(root, "transformer_load"), s.DAY)}
     lo, hi = min(touched) - timedelta(days=1), max(touched) + timedelta(days=1)
@@ -445,7 +310,7 @@ def _write_manifest(part_dir: Path, days: Sequence[date]) -> None:
     os.replace(tmp, part_dir / PROFILE_MANIFEST)
 
 
-def _profile_sums(writer: _Writer, days: Sequence[date]) -> profiles.ProfileSums:
+def _profile_sums(writer: PartitionWriter, days: Sequence[date]) -> profiles.ProfileSums:
     if not days:
         return profiles.ProfileSums.empty()
     _bind_readings(writer.session, writer.root, PROFILE_READINGS, days)
@@ -453,7 +318,7 @@ def _profile_sums(writer: _Writer, days: Sequence[date]) -> profiles.ProfileSums
     return profiles.from_cells(writer.session.fetch(sql))
 
 
-def _refresh_profile(writer: _Writer, month: date, touched: Sequence[date]) -> None:
+def _refresh_profile(writer: PartitionWriter, month: date, touched: Sequence[date]) -> None:
     """Add the touched days to the month's slot sums (`profiles`), or rebuild the month from
     all its reading partitions when a touched day was summed before or the manifest is
     missing or stale."""
@@ -474,7 +339,7 @@ def _refresh_profile(writer: _Writer, month: date, touched: Sequence[date]) -> N
     written = removed = rows = 0
     if len(sums.meter_ids):
         rows = profiles.write_profile(sums, data)
-        _keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
+        keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
         _write_manifest(part_dir, days)
         written = 1
     elif part_dir.exists():
