@@ -150,6 +150,27 @@ def test_spike_threshold_uses_the_stored_history(tmp_path):
     assert values(alone)[("M1", bj(3, 0, 0, month=4))] == (6.0, "S")
 
 
+def test_spike_window_reaches_days_older_than_the_day_before(tmp_path):
+    # Day 1 stored (3.0s), day 2 missing, day 3 imported: the P95 still covers day 1 (a
+    # spike candidate's window is read from every stored day in it, not only the next
+    # ones). M2 never exceeds spike_min_kwh: no candidate, stored as read.
+    store = Store(tmp_path)
+    put(series("M1", bj(1, 0, 15, month=4), [3.0] * 96), store)
+    put(series("M2", bj(1, 0, 15, month=4), [0.2] * 96), store, batch_id="m2")
+    day3 = series("M1", bj(3, 0, 15, month=4), [0.1] * 95 + [6.0])
+    day3 += series("M2", bj(3, 0, 15, month=4), [0.2] * 96)
+    report = put(day3, store, batch_id="b3")
+    assert report.suspect == 0
+    assert values(store)[("M1", bj(4, 0, 0, month=4))] == (6.0, "A")
+    assert values(store)[("M2", bj(4, 0, 0, month=4))] == (0.2, "A")
+
+    narrow = Store(tmp_path / "narrow")  # the same, with day 1 outside a 1-day window
+    put(series("M1", bj(1, 0, 15, month=4), [3.0] * 96), narrow)
+    t = VeeThresholds(history_days=1)
+    report = put(series("M1", bj(3, 0, 15, month=4), [0.1] * 95 + [6.0]), narrow, thresholds=t)
+    assert report.suspect == 1
+
+
 def test_no_spike_below_the_minimum(tmp_path):
     # 0.01 → 4.0 is a 400× jump but below spike_min_kwh = 5.0.
     store = Store(tmp_path)

@@ -116,17 +116,16 @@ class Batch(Staging):
         wanted_from = first - timedelta(days=t.history_days + 1)
         wanted_to = last + timedelta(days=1)
         stored_days = [d for d in self.store.days() if wanted_from <= d <= wanted_to]
+        near_days = [d for d in stored_days if d >= first - timedelta(days=1)]
+        far_days = [d for d in stored_days if d < first - timedelta(days=1)]
 
-        # Stored readings of the batch meters around the batch; `history`: those the batch
-        # does not replace (spike window, gap ends).
+        # Stored readings of the batch meters on the batch's days and the day either side;
+        # `history`: those the batch does not replace (old values, gap ends, spike window).
         stored = history = None
-        if stored_days:
+        if near_days:
             stored, history = self.table("stored"), self.table("history")
             con.execute(
-                f"CREATE TEMP TABLE {stored} AS SELECT m.midx, epoch_us(r.ts) AS ts_us, r.kwh,"
-                f" r.quality::{QUALITY_TYPE} AS quality, r.batch_id"
-                f" FROM {readings_sql(self.store.day_path(d) for d in stored_days)} r"
-                f" JOIN {self.meters} m ON r.meter_id = m.meter_id"
+                f"CREATE TEMP TABLE {stored} AS {self._stored_sql(near_days)}"
                 f" WHERE m.midx IN (SELECT DISTINCT midx FROM {groups})"
             )
             con.execute(
@@ -138,9 +137,19 @@ class Batch(Staging):
             f" NULL::{QUALITY_TYPE} AS quality, NULL::VARCHAR AS batch_id WHERE false)"
         )
 
-        # Spikes: actual readings above the meter's threshold become suspect.
+        # Spikes: actual readings above the meter's threshold become suspect. Only the few
+        # candidate meters need the older days of their window (a one-day import of 20,000
+        # meters would otherwise read a week of everybody's readings).
         candidates = self.table("candidates")
         con.execute(f"CREATE TEMP TABLE {candidates} AS {vee.spike_candidates(groups, t)}")
+        window_sql = history_sql
+        if far_days and self.count(candidates):
+            older = self.table("older")
+            con.execute(
+                f"CREATE TEMP TABLE {older} AS {self._stored_sql(far_days)}"
+                f" WHERE m.midx IN (SELECT midx FROM {candidates})"
+            )
+            window_sql = f"(SELECT * FROM {history_sql} UNION ALL SELECT * FROM {older})"
         if self.count(candidates):
             # Delete and insert again rather than UPDATE: an UPDATE … FROM of the ENUM column
             # on the 57.6 M-row stage once left two readings with quality '' (DuckDB 2.0.0).
@@ -149,7 +158,7 @@ class Batch(Staging):
                 f"CREATE TEMP TABLE {suspects} AS SELECT b.midx, b.ts_us, b.kwh,"
                 f" '{schema.QUALITY_SUSPECT}'::{QUALITY_TYPE} AS quality, b.seq"
                 f" FROM {self.stage} b"
-                f" JOIN ({vee.check_spike(self.stage, history_sql, candidates, t)}) AS thr"
+                f" JOIN ({vee.check_spike(self.stage, window_sql, candidates, t)}) AS thr"
                 f" ON b.midx = thr.midx"
                 f" WHERE b.quality = '{schema.QUALITY_ACTUAL}' AND b.kwh > thr.threshold"
             )
@@ -200,6 +209,16 @@ class Batch(Staging):
             )
         self.report_progress("merge", 1, 1)
         self._write(changed, report, has_stored=stored is not None)
+
+    def _stored_sql(self, days: list[date]) -> str:
+        """SELECT of the stored readings of `days` (midx, ts_us, kwh, quality, batch_id) as
+        `r` joined with the known meters as `m`; the caller adds the WHERE."""
+        return (
+            f"SELECT m.midx, epoch_us(r.ts) AS ts_us, r.kwh,"
+            f" r.quality::{QUALITY_TYPE} AS quality, r.batch_id"
+            f" FROM {readings_sql(self.store.day_path(d) for d in days)} r"
+            f" JOIN {self.meters} m ON r.meter_id = m.meter_id"
+        )
 
     def _estimate(self, groups: str, history: str) -> str:
         """CTAS `fills`: estimated readings to write (new, or a different stored value)."""
