@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from gridcare.metering.engine import parse, schema, vee
+from gridcare.metering.engine import parse, parse_csv, parse_tables, schema, vee
 from gridcare.metering.engine.io import Store, check_batch_id, fetch_one, sql_str
 from gridcare.metering.engine.parse import INTERVAL_US, QUALITY_TYPE
 from gridcare.metering.engine.report import Progress
@@ -247,12 +247,12 @@ class Staging:
         """Parse one file into the staging tables (FileFormatError for whole-file faults)."""
         self.files.append(path.name)
         if path.name.lower().endswith(parse.PARQUET_SUFFIXES):
-            layout, originals, types = parse.read_parquet_layout(self.con, path)
-            relation = parse.parquet_source_sql(path)
+            layout, originals, types = parse_tables.read_parquet_layout(self.con, path)
+            relation = parse_tables.parquet_source_sql(path)
             self._stage_table(file_id, layout, originals, types, relation, "file_row_number + 1")
             return
-        layout, delimiter = parse.read_csv_header(path)
-        expected = parse.count_lines(path)
+        layout, delimiter = parse_csv.read_csv_header(path)
+        expected = parse_csv.count_lines(path)
         if expected is not None and self._stage_csv_fast(
             file_id, path, layout, delimiter, expected
         ):
@@ -269,16 +269,16 @@ class Staging:
         rejects, scans = self.table("csv_rejects"), self.table("csv_scans")
         self.drop(rejects, scans)
         long = layout.kind == parse.LONG
-        relation = parse.native_csv_sql(path, layout, delimiter, rejects, scans, typed=long)
+        relation = parse_csv.native_csv_sql(path, layout, delimiter, rejects, scans, typed=long)
         if long:
-            fields = parse.long_typed_csv_fields_sql(relation, layout)
+            fields = parse_csv.long_typed_csv_fields_sql(relation, layout)
         else:
             names = {n: n for n in layout.names}
             types = dict.fromkeys(layout.names, "VARCHAR")
-            fields = parse.wide_table_lines_sql(relation, names, types, "NULL::BIGINT")
+            fields = parse_tables.wide_table_lines_sql(relation, names, types, "NULL::BIGINT")
         try:
             parsed = self._parse(layout, fields, with_line=False)
-            set_aside = parse.read_csv_rejects(self.con, rejects)
+            set_aside = parse_csv.read_csv_rejects(self.con, rejects)
         except duckdb.IOException:
             raise
         except duckdb.Error:  # e.g. a quote left open at the end: the exact path reports it
@@ -302,11 +302,11 @@ class Staging:
         self.drop(parsed)
         if set_aside.lines:
             again = self.table("set_aside")
-            self.con.execute(parse.set_aside_lines_sql(again, set_aside.lines))
+            self.con.execute(parse_csv.set_aside_lines_sql(again, set_aside.lines))
             if long:
-                fields = parse.long_csv_fields_sql(again, layout, delimiter, numbered=True)
+                fields = parse_csv.long_csv_fields_sql(again, layout, delimiter, numbered=True)
             else:
-                fields = parse.wide_csv_lines_sql(again, layout, delimiter, numbered=True)
+                fields = parse_csv.wide_csv_lines_sql(again, layout, delimiter, numbered=True)
             self._stage_fields(file_id, layout, fields)
             self.drop(again)
         return True
@@ -316,12 +316,12 @@ class Staging:
     ) -> None:
         """Line by line (exact physical line numbers for any file)."""
         lines = self.table("lines")
-        parse.load_csv_lines(self.con, path, lines)
+        parse_csv.load_csv_lines(self.con, path, lines)
         try:
             if layout.kind == parse.LONG:
-                fields = parse.long_csv_fields_sql(lines, layout, delimiter)
+                fields = parse_csv.long_csv_fields_sql(lines, layout, delimiter)
             else:
-                fields = parse.wide_csv_lines_sql(lines, layout, delimiter)
+                fields = parse_csv.wide_csv_lines_sql(lines, layout, delimiter)
             self._stage_fields(file_id, layout, fields)
         finally:
             self.drop(lines)
@@ -336,9 +336,9 @@ class Staging:
         line_sql: str,
     ) -> None:
         if layout.kind == parse.LONG:
-            fields = parse.long_table_fields_sql(relation, originals, types, line_sql)
+            fields = parse_tables.long_table_fields_sql(relation, originals, types, line_sql)
         else:
-            fields = parse.wide_table_lines_sql(relation, originals, types, line_sql)
+            fields = parse_tables.wide_table_lines_sql(relation, originals, types, line_sql)
         self._stage_fields(file_id, layout, fields)
 
     def stage_arrow(self, file_id: int, table: pa.Table, source: str) -> None:
@@ -352,7 +352,7 @@ class Staging:
         name = self.table("records")
         self.con.register(name, numbered)
         try:
-            types = parse.relation_columns(self.con, name)
+            types = parse_tables.relation_columns(self.con, name)
             types.pop(line_column)
             originals = dict(zip(layout.names, table.column_names, strict=True))
             self._stage_table(file_id, layout, originals, types, name, line_column)
