@@ -39,6 +39,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from gridcare.metering.engine.backend import is_spark
+from gridcare.metering.engine.io import sql_str  # both dialects double the quote
 
 #: The modules whose code shapes the compiled text: a change to any of them is a new key.
 _SOURCES: Final = ("aggregate.py", "tou.py", "schema.py", "backend.py", "plans.py", "queries.py")
@@ -64,11 +65,6 @@ def placeholder(name: str, schema: ibis.Schema) -> ir.Table:
 def schema_key(schema: ibis.Schema) -> str:
     """A stable text of a schema, for cache keys."""
     return ",".join(f"{n}:{t}" for n, t in schema.items())
-
-
-def quote(text: str | Path) -> str:
-    """A SQL string literal (both dialects double the quote)."""
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 class Session:
@@ -122,7 +118,7 @@ class Session:
                 f"SELECT {columns}, CAST({key} AS DATE) AS {key} FROM {raw}"
             ).createOrReplaceTempView(name)
             return
-        listed = ", ".join(quote(f) for f in files)
+        listed = ", ".join(sql_str(f) for f in files)
         self.con.raw_sql(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns},"
             f" CAST({key} AS DATE) AS {key}"
@@ -153,7 +149,7 @@ class Session:
             frame.repartition(key).write.partitionBy(key).parquet(str(target))
             return
         self.con.raw_sql(
-            f"COPY ({sql}) TO {quote(target)} (FORMAT parquet, PARTITION_BY ({key}))"
+            f"COPY ({sql}) TO {sql_str(target)} (FORMAT parquet, PARTITION_BY ({key}))"
         ).fetchall()
 
 
