@@ -126,14 +126,19 @@ def read_partitioned(
     if not files:
         return ibis.memtable(empty_schema.to_pyarrow().empty_table())
     if is_spark(con):
-        session = con._session
-        frame = session.read.option("basePath", str(base)).parquet(*files)
+        frame = spark_partitions(con, base, files)
         name = ibis.util.gen_name("gridcare_read")
         frame.createOrReplaceTempView(name)
         table = con.table(name)
     else:
         table = con.read_parquet(files, hive_partitioning=True)
     return table.mutate(**{key: table[key].cast("date")})
+
+
+def spark_partitions(con: BaseBackend, base: Path, files: Sequence[str | Path]) -> Any:
+    """A Spark DataFrame of hive-partitioned Parquet `files` under `base` (the partition
+    column comes from the folder names)."""
+    return con._session.read.option("basePath", str(base)).parquet(*[str(f) for f in files])
 
 
 def store_path(store: Any) -> Path:

@@ -64,8 +64,6 @@ from gridcare.metering.engine.io import Store
 from gridcare.metering.engine.merge import Batch
 from gridcare.metering.engine.parse import FileFormatError
 from gridcare.metering.engine.report import (
-    REJECTIONS_IN_MEMORY,
-    REPORT_COLUMNS,
     IngestReport,
     Progress,
     Rejection,
@@ -73,8 +71,6 @@ from gridcare.metering.engine.report import (
 from gridcare.metering.engine.vee import VeeThresholds
 
 __all__ = [
-    "REJECTIONS_IN_MEMORY",
-    "REPORT_COLUMNS",
     "FileFormatError",
     "IngestReport",
     "Progress",

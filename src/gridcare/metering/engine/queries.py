@@ -38,7 +38,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from gridcare.metering.engine.backend import is_spark
+from gridcare.metering.engine.backend import is_spark, spark_partitions
 from gridcare.metering.engine.io import sql_str  # both dialects double the quote
 
 #: The modules whose code shapes the compiled text: a change to any of them is a new key.
@@ -109,11 +109,8 @@ class Session:
             self.bind_arrow(name, empty.empty_table())
             return
         if self.spark:
-            frame = self.con._session.read.option("basePath", str(base)).parquet(
-                *[str(f) for f in files]
-            )
             raw = f"{name}_files"
-            frame.createOrReplaceTempView(raw)
+            spark_partitions(self.con, base, files).createOrReplaceTempView(raw)
             self.con._session.sql(
                 f"SELECT {columns}, CAST({key} AS DATE) AS {key} FROM {raw}"
             ).createOrReplaceTempView(name)

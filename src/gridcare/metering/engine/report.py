@@ -12,7 +12,6 @@ Progress = Callable[[str, int, int], None]
 (per day); `done == total` marks a stage finished."""
 
 REJECTIONS_IN_MEMORY: Final = 1000
-REPORT_COLUMNS: Final = ("source", "line", "meter_id", "code", "message", "value")
 
 
 @dataclass(frozen=True)
