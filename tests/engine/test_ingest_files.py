@@ -11,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from gridcare.metering.engine import io as store_io
+from gridcare.metering.engine import parse_csv
 from gridcare.metering.engine.ingest import FileFormatError
 from gridcare.metering.engine.io import Store
 from tests.engine.data.ingest_helpers import (
@@ -181,6 +182,55 @@ def test_blank_lines_and_quoted_fields_keep_physical_line_numbers(tmp_path):
     got = values(store)
     assert got[("M1", bj(1, 0, 15))] == (0.5, "A")  # "M1","…","0.5" unquoted
     assert got[("M1", bj(1, 0, 45))] == (0.7, "A")
+
+
+@pytest.mark.parametrize("tail", ["", "\n", "\r\n\r\n"])
+def test_line_count_spans_many_slices_and_ignores_trailing_line_ends(tmp_path, tail):
+    # The fast path trusts the count to prove no line was lost; files are counted in
+    # slices of 1 MiB, so lines here straddle several slice boundaries.
+    path = tmp_path / "many.csv"
+    body = "\n".join(f"M{i % 7},2024-05-01T00:15:00+08:00,{i}.25" for i in range(90_001))
+    path.write_text("meter,ts,kwh\n" + body + tail, encoding="utf-8")
+    assert path.stat().st_size > 3 * 2**20
+    assert parse_csv.count_lines(path) == 90_002
+
+
+@pytest.mark.parametrize("odd_first", [True, False])
+def test_last_line_wins_between_a_set_aside_line_and_a_record(tmp_path, odd_first):
+    # A slash date does not cast in the CSV reader: its line is set aside and parsed again
+    # from its text after the file's other records, yet the later line must still win.
+    odd, plain = "M1,2024/05/01 00:15:00,1.0", "M1,2024-05-01T00:15:00+08:00,2.0"
+    lines = [odd, plain] if odd_first else [plain, odd]
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        "meter,ts,kwh\n" + "\n".join([*lines, "M1,2024-05-01T00:30:00+08:00,-1"]) + "\n",
+        encoding="utf-8",
+    )
+    store = Store(tmp_path / "store")
+    report = run(path, store)
+    assert report.duplicates == 1
+    assert values(store)[("M1", bj(1, 0, 15))] == (2.0 if odd_first else 1.0, "A")
+    assert [(r.line, r.code) for r in report.rejections] == [(4, "metering.vee.negative_energy")]
+
+
+def test_a_file_that_falls_back_to_the_exact_path_keeps_the_other_files_rows(tmp_path):
+    # The first file is staged straight from the reader; the second one's blank lines send
+    # it down the line-by-line path, which must drop only its own fast-path rows.
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "meter,ts,kwh\nM2,2024-05-01T00:15:00+08:00,3.0\nM2,2024-05-01T00:30:00+08:00,-3\n",
+        encoding="utf-8",
+    )
+    store = Store(tmp_path / "store")
+    report = run([first, DATA / "blank_lines.csv"], store)
+    assert rejected(report) == [
+        ("first.csv", 3, "metering.vee.negative_energy"),
+        ("blank_lines.csv", 4, "metering.vee.negative_energy"),
+    ]
+    got = values(store)
+    assert got[("M2", bj(1, 0, 15))] == (3.0, "A")
+    assert got[("M1", bj(1, 0, 15))] == (0.5, "A")
+    assert report.rows_read == report.accepted + report.rejected
 
 
 def test_crlf_line_endings(tmp_path):

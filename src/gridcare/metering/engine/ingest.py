@@ -9,9 +9,11 @@ new in-memory one); Python loops only over files and days, never over rows.
 
 How (tables are temporary, named per import):
 
-1. per source: `parsed` (typed fields + the first failing rule that needs no meter lookup;
-   a CSV's record order survives as rowid, which gives the line number), then a join with
-   the known meters splits it into `stage` (accepted readings: meter index, ts µs, kWh,
+1. per source: typed fields, the meter index (a cast to an ENUM of the known meters) and
+   the first failing rule. A long CSV goes straight into `stage` from the parallel reader,
+   its record order surviving as the stage's rowid (which gives the line number; the
+   rejected rows move to `rejects` once all files are read); other sources go through a
+   `parsed` table that is split into `stage` (accepted readings: meter index, ts µs, kWh,
    quality, a sequence number ordering file/line/point) and `rejects`;
 2. `groups`: the batch per meter and Beijing day (count, bitmap of the 96 slots, largest
    actual kWh, first/last ts). Duplicates are where count > slots set (only those meter-days

@@ -59,6 +59,7 @@ class Batch(Staging):
         report = IngestReport(batch_id=self.batch_id, files=list(self.files))
         report.rows_read = self.rows_read
         self.report_progress("validate", 0, 1)
+        self.settle()
         self._report_rejections(report, Path(reject_report) if reject_report else None)
         report.accepted = self.count(self.stage)
         groups = self._group()
@@ -93,12 +94,14 @@ class Batch(Staging):
         con = self.con
         superseded = self.table("superseded")
         con.execute(
-            f"CREATE TEMP TABLE {superseded} AS SELECT s.seq FROM {self.stage} s"
+            f"CREATE TEMP TABLE {superseded} AS SELECT s.rowid AS rid FROM {self.stage} s"
+            f" {self.seq_join('s', 'f')}"
             f" SEMI JOIN (SELECT midx, day FROM {groups} WHERE n > bit_count(slots)) g"
             f" ON s.midx = g.midx AND {day_num_sql('s.ts_us')} = g.day"
-            " QUALIFY row_number() OVER (PARTITION BY s.midx, s.ts_us ORDER BY s.seq DESC) > 1"
+            " QUALIFY row_number() OVER"
+            f" (PARTITION BY s.midx, s.ts_us ORDER BY {self.seq_sql('s', 'f')} DESC) > 1"
         )
-        con.execute(f"DELETE FROM {self.stage} WHERE seq IN (SELECT seq FROM {superseded})")
+        con.execute(f"DELETE FROM {self.stage} WHERE rowid IN (SELECT rid FROM {superseded})")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {groups} AS SELECT * REPLACE"
             f" (least(n, bit_count(slots)) AS n) FROM {groups}"
@@ -155,15 +158,18 @@ class Batch(Staging):
             # on the 57.6 M-row stage once left two readings with quality '' (DuckDB 2.0.0).
             suspects = self.table("suspects")
             con.execute(
-                f"CREATE TEMP TABLE {suspects} AS SELECT b.midx, b.ts_us, b.kwh,"
+                f"CREATE TEMP TABLE {suspects} AS SELECT b.rowid AS rid, b.midx, b.ts_us, b.kwh,"
                 f" '{schema.QUALITY_SUSPECT}'::{QUALITY_TYPE} AS quality, b.seq"
                 f" FROM {self.stage} b"
                 f" JOIN ({vee.check_spike(self.stage, window_sql, candidates, t)}) AS thr"
                 f" ON b.midx = thr.midx"
                 f" WHERE b.quality = '{schema.QUALITY_ACTUAL}' AND b.kwh > thr.threshold"
             )
-            con.execute(f"DELETE FROM {self.stage} WHERE seq IN (SELECT seq FROM {suspects})")
-            con.execute(f"INSERT INTO {self.stage} SELECT * FROM {suspects}")
+            con.execute(f"DELETE FROM {self.stage} WHERE rowid IN (SELECT rid FROM {suspects})")
+            con.execute(
+                f"INSERT INTO {self.stage} (midx, ts_us, kwh, quality, seq)"
+                f" SELECT midx, ts_us, kwh, quality, seq FROM {suspects}"
+            )
             self.drop(suspects)
         self.drop(candidates)
         report.suspect = self.count(f"{self.stage} WHERE quality = '{schema.QUALITY_SUSPECT}'")

@@ -70,6 +70,9 @@ def read_csv_header(path: Path) -> tuple[Layout, str]:
     return layout_of(columns, source, 1), delimiter
 
 
+_COUNT_SLICE = 1 << 20
+
+
 def count_lines(path: Path) -> int | None:
     """Physical lines of an uncompressed text file, not counting trailing empty lines
     (None for compressed files). Vectorised over a memory map: no per-line Python."""
@@ -83,7 +86,12 @@ def count_lines(path: Path) -> int | None:
         while end > 0 and m[end - 1] in (0x0A, 0x0D):
             end -= 1
         data = np.frombuffer(m, dtype=np.uint8, count=end)
-        newlines = int(np.count_nonzero(data == 0x0A))
+        # In slices: one comparison over the whole file allocates (and page-faults) a
+        # boolean array as large as the file, eight times slower than this on L's files.
+        newlines = sum(
+            int(np.count_nonzero(data[i : i + _COUNT_SLICE] == 0x0A))
+            for i in range(0, end, _COUNT_SLICE)
+        )
         del data  # release the buffer before the map closes
     return newlines + 1 if end else 0
 
