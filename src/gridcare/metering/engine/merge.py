@@ -94,10 +94,11 @@ class Batch(Staging):
         con = self.con
         superseded = self.table("superseded")
         con.execute(
-            f"CREATE TEMP TABLE {superseded} AS SELECT s.rowid AS rid FROM {self.stage} s"
-            f" {self.seq_join('s', 'f')}"
+            f"CREATE TEMP TABLE {superseded} AS SELECT s.rid FROM"
+            f" (SELECT b.rowid AS rid, b.midx, b.ts_us, b.seq FROM {self.stage} b"
             f" SEMI JOIN (SELECT midx, day FROM {groups} WHERE n > bit_count(slots)) g"
-            f" ON s.midx = g.midx AND {day_num_sql('s.ts_us')} = g.day"
+            f" ON b.midx = g.midx AND {day_num_sql('b.ts_us')} = g.day) s"
+            f" {self.seq_join('s', 'f')}"
             " QUALIFY row_number() OVER"
             f" (PARTITION BY s.midx, s.ts_us ORDER BY {self.seq_sql('s', 'f')} DESC) > 1"
         )
