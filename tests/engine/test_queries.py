@@ -93,3 +93,44 @@ def test_profile_cells_per_reading_equal_cells_per_slot(backend, mk, tmp_path: P
     assert np.array_equal(per_slot.readings, per_reading.readings)
     assert np.allclose(per_slot.kwh_sum, per_reading.kwh_sum, rtol=0, atol=1e-9)
     assert per_slot.readings.sum() == 3 * 96 * 4 - 9  # m2 sent nothing before 02:30 on 01-31
+
+
+def _sums(ids: list[str], kwh: float) -> profiles.ProfileSums:
+    n = len(ids)
+    return profiles.ProfileSums(
+        np.array(ids, dtype=str),
+        np.full((n, profiles.SLOTS), kwh),
+        np.ones((n, profiles.SLOTS), dtype=np.int64),
+    )
+
+
+@pytest.mark.parametrize(
+    ("day_ids", "expected_ids"),
+    [
+        (["m1", "m3"], ["m1", "m2", "m3"]),  # a meter silent that day: added in place
+        (["m0", "m2"], ["m0", "m1", "m2", "m3"]),  # a new meter: the union of both
+        (["m1", "m2", "m3"], ["m1", "m2", "m3"]),
+    ],
+)
+def test_adding_a_day_to_month_sums(day_ids, expected_ids) -> None:  # type: ignore[no-untyped-def]
+    month = _sums(["m1", "m2", "m3"], 2.0)
+    total = month + _sums(day_ids, 0.5)
+    assert total.meter_ids.tolist() == expected_ids
+    for row, meter in enumerate(expected_ids):
+        days = (meter in month.meter_ids) + (meter in day_ids)
+        kwh = 2.0 * (meter in month.meter_ids) + 0.5 * (meter in day_ids)
+        assert total.readings[row].tolist() == [days] * profiles.SLOTS
+        assert np.allclose(total.kwh_sum[row], kwh)
+    assert np.allclose(month.kwh_sum, 2.0)  # the month's own sums are left as they were
+
+
+def test_profile_rows_read_in_any_order_come_back_sorted(tmp_path: Path) -> None:
+    sums = _sums(["m1", "m2", "m3"], 1.0)
+    sums.kwh_sum[2] = 7.0
+    shuffled = sums.to_arrow().take([2, 0, 1])
+    back = profiles.ProfileSums.from_arrow(shuffled)
+    assert back.meter_ids.tolist() == ["m1", "m2", "m3"]
+    assert np.allclose(back.kwh_sum[:, 0], [1.0, 1.0, 7.0])
+    profiles.write_profile(back, tmp_path / "p.parquet")
+    again = profiles.read_profile(tmp_path / "p.parquet")
+    assert again.to_arrow().equals(back.to_arrow())
