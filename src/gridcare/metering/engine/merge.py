@@ -19,10 +19,11 @@ from gridcare.metering.engine.io import (
 )
 from gridcare.metering.engine.parse import INTERVAL_US, QUALITY_TYPE
 from gridcare.metering.engine.report import REJECTIONS_IN_MEMORY, IngestReport, Rejection
-from gridcare.metering.engine.staging import SHIFT_US, Staging, day_bounds_us, day_num_sql
+from gridcare.metering.engine.sources import Sources
+from gridcare.metering.engine.staging import SHIFT_US, day_bounds_us, day_num_sql
 
 
-class Batch(Staging):
+class Batch(Sources):
     """A staged import, carried through to the store (`finish`)."""
 
     def _report_rejections(self, report: IngestReport, path: Path | None) -> None:
