@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
+from gridcare.customers.models import AccountBinding, ContactPreference
 from gridcare.notify.services import notification_enqueue, notifications_deliver, template_publish
 from gridcare.testing.personas import ALICE_MOBILE, PASSWORD, World
 from tests.e2e.conftest import screenshot
@@ -85,3 +86,24 @@ def test_admin_previews_then_publishes_a_template(
         live_world.customer_alice.mobile
     )
     screenshot(page, "console-notifications")
+
+
+def test_a_landlord_switches_whom_the_settings_are_for_on_a_phone(
+    live_server, live_world: World, mobile_page: Page
+) -> None:
+    factory = live_world.account_c.customer
+    AccountBinding.objects.create(user=live_world.users["alice"], account=live_world.account_c)
+    page = mobile_page
+    log_in(page, f"{live_server.url}/portal/login/", ALICE_MOBILE, PASSWORD)
+    page.goto(f"{live_server.url}/portal/preferences/")
+    page.get_by_label("代表客户").select_option(str(factory.pk))
+    page.get_by_role("button", name="切换").click()
+    expect(page.get_by_label("代表客户")).to_have_value(str(factory.pk))
+    page.locator("input[name=quiet_start]").fill("20:00")
+    page.locator("input[name=quiet_end]").fill("08:00")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_test_id("saved")).to_be_visible()
+    expect(page.get_by_label("代表客户")).to_have_value(str(factory.pk))
+    screenshot(page, "portal-preferences-several-customers")
+    assert ContactPreference.objects.get(customer=factory).quiet_start.isoformat() == "20:00:00"
+    assert not ContactPreference.objects.filter(customer=live_world.customer_alice).exists()

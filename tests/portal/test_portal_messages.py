@@ -88,3 +88,12 @@ def test_the_message_centre_shows_no_flash_alert_for_each_notice(world, client_f
     send_portal_message(world, key="flash:1")
     page = client_for("alice").get("/portal/messages/").content.decode()
     assert "flash:1" not in page  # the idempotency key is internal, never an alert
+
+
+def test_settings_with_no_channel_ticked_are_saved(world, client_for) -> None:
+    # The page says SMS is used when no channel is ticked; this once failed with a 500.
+    response = client_for("alice").post(
+        "/portal/preferences/", {"email": "", "quiet_start": "", "quiet_end": ""}
+    )
+    assert response.status_code == 302
+    assert ContactPreference.objects.get(customer=world.customer_alice).channels == []

@@ -175,7 +175,7 @@ class ContactPreference(models.Model):
     customer = models.OneToOneField(
         Customer, on_delete=models.CASCADE, related_name="contact_preference"
     )
-    channels = models.JSONField(default=list)
+    channels = models.JSONField(default=list, blank=True)  # none ticked: SMS
     language = models.CharField(max_length=8, default="zh-hans")
     email = models.EmailField(_("e-mail"), blank=True)
     # The customer's own quiet hours (Beijing time); empty: the utility's default.

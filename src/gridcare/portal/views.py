@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth import login, logout
 from django.contrib.auth.password_validation import validate_password
@@ -173,9 +174,13 @@ def messages_view(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def preferences_view(request: HttpRequest) -> HttpResponse:
-    """通知偏好 of each customer whose account this login has bound."""
+    """通知偏好 of a customer whose account this login has bound (`?customer=`, see
+    `_own_customer`)."""
     assert isinstance(request.user, User)
-    customer = _own_customer(request.user)
+    try:
+        customer, customers = _own_customer(request)
+    except LookupError:
+        return page_not_found(request)
     if customer is None:
         return redirect("portal:bind")
     current = selectors.consent_current(customer=customer)
@@ -200,20 +205,25 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
             consents={p: bool(data[f"consent_{p}"]) for p, _label in ConsentPurpose.choices},
             source="portal",
         )
-        return redirect(f"{reverse('portal:preferences')}?saved=1")
-    return render(
-        request,
-        "portal/preferences.html",
-        {"form": form, "customer": customer, "saved": request.GET.get("saved")},
-        status=400 if form.errors else 200,
-    )
+        return redirect(_for_customer("portal:preferences", customer, customers, saved=1))
+    context = {
+        "form": form,
+        "customer": customer,
+        "customers": customers,
+        "saved": request.GET.get("saved"),
+    }
+    return render(request, "portal/preferences.html", context, status=400 if form.errors else 200)
 
 
 @customer_required
 def chat_view(request: HttpRequest) -> HttpResponse:
-    """在线客服: write to the utility; agents answer from the console inbox."""
+    """在线客服: write to the utility on behalf of a bound customer; agents answer from the
+    console inbox."""
     assert isinstance(request.user, User)
-    customer = _own_customer(request.user)
+    try:
+        customer, customers = _own_customer(request)
+    except LookupError:
+        return page_not_found(request)
     if customer is None:
         return redirect("portal:bind")
     error = None
@@ -222,17 +232,39 @@ def chat_view(request: HttpRequest) -> HttpResponse:
             web_chat_message(
                 user=request.user, customer_id=customer.pk, text=request.POST.get("text", "")
             )
-            return redirect("portal:chat")
+            return redirect(_for_customer("portal:chat", customer, customers))
         except DomainError as exc:
             error = exc
     conversation = contact_selectors.web_chat_for(customer_id=customer.pk)
     lines = conversation.messages.all() if conversation is not None else []
-    context = {"conversation": conversation, "lines": lines, "error": error}
+    context = {
+        "conversation": conversation,
+        "lines": lines,
+        "error": error,
+        "customer": customer,
+        "customers": customers,
+    }
     return render(request, "portal/chat.html", context, status=error.status if error else 200)
 
 
-def _own_customer(user: User) -> Any:
-    """The customer the login speaks for: of its bound accounts, the first (usually the
-    only one); None before any account is bound."""
-    customers = selectors.customers_of_login(user=user)
-    return customers[0] if customers else None
+def _own_customer(request: HttpRequest) -> tuple[Any, list[Any]]:
+    """The customer the login speaks for and all it may speak for (the customers of its
+    bound accounts: usually one, a landlord or a family may have several). The one named
+    by `customer` (form field or query), else the first; None before any account is bound.
+    Raises LookupError for a customer the login has not bound."""
+    assert isinstance(request.user, User)
+    customers = selectors.customers_of_login(user=request.user)
+    wanted = request.POST.get("customer") or request.GET.get("customer")
+    if not wanted:
+        return (customers[0] if customers else None), customers
+    for customer in customers:
+        if str(customer.pk) == wanted:
+            return customer, customers
+    raise LookupError(wanted)
+
+
+def _for_customer(view: str, customer: Any, customers: list[Any], **query: Any) -> str:
+    """URL of `view` for `customer` (named only when the login has several)."""
+    if len(customers) > 1:
+        query = {"customer": customer.pk, **query}
+    return f"{reverse(view)}?{urlencode(query)}" if query else reverse(view)
