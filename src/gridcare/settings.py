@@ -251,6 +251,8 @@ NOTIFY_MAX_ATTEMPTS = env_int("GRIDCARE_NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("GRIDCARE_NOTIFY_RETRY_BASE_SECONDS", 30)
 NOTIFY_LEASE_SECONDS = env_int("GRIDCARE_NOTIFY_LEASE_SECONDS", 120)
 NOTIFY_TASK_BATCH = env_int("GRIDCARE_NOTIFY_TASK_BATCH", 100)
+# A task row still RUNNING this long after it started lost its worker (`core.background`).
+TASKS_LOST_AFTER_SECONDS = env_int("GRIDCARE_TASKS_LOST_AFTER_SECONDS", 900)
 NOTIFY_SEND_CONCURRENCY = env_int("GRIDCARE_NOTIFY_SEND_CONCURRENCY", 8)  # per worker
 # Messages per second each worker process sends to a gateway (0 = no limit).
 NOTIFY_GATEWAY_RATES = {

@@ -133,6 +133,35 @@ def test_the_worker_command_runs_the_tasks(world, templates, gateway) -> None:
     assert len(gateway.requests) == 1
 
 
+def _task_row(status: str, started: timedelta | None) -> DBTaskResult:
+    now = timezone.now()
+    return DBTaskResult.objects.create(
+        status=status,
+        started_at=None if started is None else now - started,
+        args_kwargs={"args": [], "kwargs": {"ids": [1]}},
+        task_path="gridcare.notify.tasks.deliver_notifications_task",
+        worker_ids=["host:4242"],
+        backend_name="default",
+        run_after=now,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_rows_left_running_by_a_dead_worker_are_marked_failed(settings) -> None:
+    settings.TASKS_LOST_AFTER_SECONDS = 900
+    lost = _task_row("RUNNING", timedelta(hours=1))
+    busy = _task_row("RUNNING", timedelta(seconds=30))  # a live worker's: left alone
+    waiting = _task_row("READY", None)
+    call_command("worker", "--batch")  # recovers at start-up (and every --sweep seconds)
+    statuses = dict(DBTaskResult.objects.values_list("pk", "status"))
+    assert statuses[lost.pk] == "FAILED"
+    assert statuses[busy.pk] == "RUNNING"
+    lost.refresh_from_db()
+    assert lost.exception_class_path == "gridcare.core.background.WorkerLost"
+    assert lost.finished_at is not None
+    assert statuses[waiting.pk] == "SUCCESSFUL"  # READY rows are the worker's to run
+
+
 class _Inbox:
     def __init__(self) -> None:
         self.messages: list[object] = []

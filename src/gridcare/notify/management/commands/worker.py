@@ -1,5 +1,6 @@
 """`gridcare worker`: run background tasks (django-tasks, database backend) and, every
-`--sweep` seconds, put back notifications a dead worker left claimed.
+`--sweep` seconds, put back notifications a dead worker left claimed and mark the task rows
+it left RUNNING as failed (`core.background`).
 
     gridcare worker              # until stopped (SIGTERM/Ctrl+C finish the current task)
     gridcare worker --batch      # run what is due, then exit (cron, tests)
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
+from gridcare.core.background import tasks_lost_fail
 from gridcare.notify.services import notifications_recover
 from gridcare.notify.tasks import worker_name
 
@@ -35,9 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = options["worker_id"] or worker_name()
         os.environ["GRIDCARE_WORKER_ID"] = worker_id
-        recovered = notifications_recover()
-        if recovered:
-            logger.info("recovered %d notifications", recovered)
+        _recover()
         if not options["batch"]:
             threading.Thread(
                 target=self._sweep, args=(options["sweep"],), daemon=True, name="sweeper"
@@ -60,9 +60,15 @@ class Command(BaseCommand):
         while not stop.wait(interval):
             close_old_connections()
             try:
-                recovered = notifications_recover()
+                _recover()
             except Exception:  # keep sweeping; the next round retries
-                logger.exception("notification recovery failed")
-                continue
-            if recovered:
-                logger.info("recovered %d notifications", recovered)
+                logger.exception("recovery failed")
+
+
+def _recover() -> None:
+    recovered = notifications_recover()
+    if recovered:
+        logger.info("recovered %d notifications", recovered)
+    lost = tasks_lost_fail()
+    if lost:
+        logger.info("marked %d task rows of dead workers as failed", lost)
