@@ -3,11 +3,14 @@ notifications sent; ordered, filtered, scoped, idempotent by the channel's own i
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection, connections, transaction
 
 from gridcare.core.errors import DomainError
 from gridcare.customers.models import Interaction
@@ -133,3 +136,45 @@ def test_a_sent_notification_appears_on_the_timeline(world, settings) -> None:
     assert entry.links == {"notification": n.pk}
     notifications_deliver(ids=[n.pk], worker="test", now=T0)
     assert Interaction.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_external_id_recorded_concurrently_is_one_record(world) -> None:
+    """A CTI system delivering one call twice at once: the second request does not see the
+    first's row (not committed yet), waits on the unique index, then returns that row."""
+    results: list[Interaction | BaseException] = []
+
+    def second_delivery() -> None:
+        try:
+            results.append(
+                record(world, channel="hotline", summary="并发重复", external_id="C-77", data=CALL)
+            )
+        except BaseException as exc:  # reported by the assertion below
+            results.append(exc)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        first = record(world, channel="hotline", summary="来电", external_id="C-77", data=CALL)
+        other = threading.Thread(target=second_delivery)
+        other.start()
+        _wait_until_blocked(other)
+    other.join(timeout=30)
+    assert not other.is_alive()
+    assert [getattr(r, "pk", r) for r in results] == [first.pk]
+    assert Interaction.objects.filter(channel="hotline", external_id="C-77").count() == 1
+
+
+def _wait_until_blocked(thread: threading.Thread) -> None:
+    """Until the other connection waits on a lock (PostgreSQL shows it; SQLite's writer
+    lock does not, so give it a moment there)."""
+    if connection.vendor != "postgresql":
+        thread.join(timeout=1.0)
+        return
+    with connections["default"].cursor() as cursor:
+        for _ in range(200):
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second delivery never waited for the first")
