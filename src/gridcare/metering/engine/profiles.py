@@ -151,26 +151,34 @@ def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
 def from_cells(table: pa.Table) -> ProfileSums:
     """Wide sums from `aggregate.profile_cells` output as Arrow (meter_id, slot, kwh_sum,
     readings). The meter ids are hashed once by Arrow (a dictionary of the few distinct
-    ones), so the fold is NumPy over integer keys."""
+    ones), so the fold is NumPy over integer keys. Few temporaries of the input's length:
+    in a new process each is fresh memory, and touching it costs more than the arithmetic.
+    """
     if table.num_rows == 0:
         return ProfileSums.empty()
-    encoded = pc.dictionary_encode(table[s.METER_ID].combine_chunks())
-    ids = encoded.dictionary.to_numpy(zero_copy_only=False).astype(str)
+    # One memo table for all chunks; unify_dictionaries is a no-op when they are shared.
+    chunks = pc.dictionary_encode(table[s.METER_ID]).unify_dictionaries().chunks
+    ids = chunks[0].dictionary.to_numpy(zero_copy_only=False).astype(str)
     order = np.argsort(ids, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    key = rank[encoded.indices.to_numpy(zero_copy_only=False)] * SLOTS + _column(table, "slot")
+    key = np.take(rank, np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]))
+    key *= SLOTS
+    key += _column(table, "slot")
     size = len(ids) * SLOTS
-    kwh = np.bincount(key, weights=_column(table, "kwh_sum", np.float64), minlength=size)
-    counts = np.bincount(key, weights=_column(table, "readings", np.float64), minlength=size)
+    kwh = np.bincount(key, weights=_column(table, "kwh_sum"), minlength=size)
+    readings = table["readings"]
+    if pc.min_max(readings).as_py() == {"min": 1, "max": 1}:  # one reading per row
+        counts = np.bincount(key, minlength=size)
+    else:
+        counts = np.bincount(key, weights=_column(table, "readings"), minlength=size)
     return ProfileSums(
-        ids[order], kwh.reshape(-1, SLOTS), counts.astype(np.int64).reshape(-1, SLOTS)
+        ids[order], kwh.reshape(-1, SLOTS), counts.astype(np.int64, copy=False).reshape(-1, SLOTS)
     )
 
 
-def _column(table: pa.Table, name: str, dtype: type = np.int64) -> np.ndarray:
-    values = table[name].combine_chunks().to_numpy(zero_copy_only=False)
-    return np.asarray(values, dtype=dtype)
+def _column(table: pa.Table, name: str) -> np.ndarray:
+    return table[name].combine_chunks().to_numpy(zero_copy_only=False)
 
 
 def read_profile(path: Path) -> ProfileSums:
