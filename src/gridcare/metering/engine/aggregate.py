@@ -86,10 +86,9 @@ def _example_tables() -> tuple[ibis.BaseBackend, ir.Table, ir.Table, ir.Table]:
 def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir.Table:
     """kWh per meter per Beijing day, split into the calendar's time-of-use buckets.
 
-    Input: readings (meter_id, ts, kwh, quality, [day]); meters (meter_id, multiplier).
+    Input: readings (meter_id, ts, kwh, [day]); meters (meter_id, multiplier).
     Output: meter_id, day, kwh, `kwh_<bucket>` for each of `calendar.buckets` (0 when none),
-    all in true kWh (× multiplier); `intervals` = readings counted (any quality), of which
-    `actual`, `estimated`, `suspect` by quality (what `completeness_from_daily` needs).
+    all in true kWh (× multiplier); `intervals` = readings counted (any quality).
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
@@ -98,19 +97,10 @@ def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir
     [{'meter_id': 'm1', 'kwh': 3.0, 'kwh_valley': 3.0, 'kwh_peak': 0.0}, {'meter_id': 'm2', 'kwh': 1.0, 'kwh_valley': 1.0, 'kwh_peak': 0.0}]
     """
     r = readings.select(
-        s.METER_ID,
-        s.KWH,
-        s.QUALITY,
-        **{s.DAY: _day(readings), "_sod": local_second_of_day(readings[s.TS])},
+        s.METER_ID, s.KWH, **{s.DAY: _day(readings), "_sod": local_second_of_day(readings[s.TS])}
     )
-    r = r.select(
-        s.METER_ID, s.KWH, s.QUALITY, s.DAY, _code=bucket_code_expr(r["_sod"], r[s.DAY], calendar)
-    )
-    aggs: dict[str, ir.Value] = {
-        s.KWH: r[s.KWH].sum(),
-        "intervals": r.count(),
-        **_quality_counts(r[s.QUALITY]),
-    }
+    r = r.select(s.METER_ID, s.KWH, s.DAY, _code=bucket_code_expr(r["_sod"], r[s.DAY], calendar))
+    aggs: dict[str, ir.Value] = {s.KWH: r[s.KWH].sum(), "intervals": r.count()}
     for i, bucket in enumerate(calendar.buckets):
         aggs[f"kwh_{bucket}"] = r[s.KWH].sum(where=r["_code"] == i)
     g = r.group_by([s.METER_ID, s.DAY]).aggregate(**aggs)
@@ -120,25 +110,7 @@ def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir
     energy = {
         f"kwh_{b}": (j[f"kwh_{b}"].fill_null(0.0) * mult).name(f"kwh_{b}") for b in calendar.buckets
     }
-    return j.select(
-        s.METER_ID,
-        s.DAY,
-        (j[s.KWH] * mult).name(s.KWH),
-        *energy.values(),
-        "intervals",
-        *_QUALITY_COUNTS,
-    )
-
-
-_QUALITY_COUNTS = ("actual", "estimated", "suspect")
-
-
-def _quality_counts(q: ir.StringColumn) -> dict[str, ir.Value]:
-    """Readings per quality: `actual` (A), `estimated` (E), `suspect` (S)."""
-    codes = (s.QUALITY_ACTUAL, s.QUALITY_ESTIMATED, s.QUALITY_SUSPECT)
-    return {
-        name: q.count(where=q == code) for name, code in zip(_QUALITY_COUNTS, codes, strict=True)
-    }
+    return j.select(s.METER_ID, s.DAY, (j[s.KWH] * mult).name(s.KWH), *energy.values(), "intervals")
 
 
 def monthly(daily: ir.Table) -> ir.Table:
@@ -243,26 +215,13 @@ def completeness(readings: ir.Table, meters: ir.Table, days: Sequence[date] | ir
     [{'received': 2, 'actual': 1, 'estimated': 1, 'missing': 94}]
     """
     r = readings.select(s.METER_ID, s.QUALITY, **{s.DAY: _day(readings)})
+    q = r[s.QUALITY]
     counts = r.group_by([s.METER_ID, s.DAY]).aggregate(
-        received=r.count(), **_quality_counts(r[s.QUALITY])
+        received=r.count(),
+        actual=q.count(where=q == s.QUALITY_ACTUAL),
+        estimated=q.count(where=q == s.QUALITY_ESTIMATED),
+        suspect=q.count(where=q == s.QUALITY_SUSPECT),
     )
-    return _completeness_grid(counts, meters, days)
-
-
-def completeness_from_daily(
-    daily: ir.Table, meters: ir.Table, days: Sequence[date] | ir.Table
-) -> ir.Table:
-    """`completeness` from `daily_tou` output instead of the readings (the materialised
-    refresh: one scan of the readings less). Equal for the meters of the `meters` table."""
-    counts = daily.select(s.METER_ID, s.DAY, *_QUALITY_COUNTS, received=daily["intervals"])
-    return _completeness_grid(counts, meters, days)
-
-
-def _completeness_grid(
-    counts: ir.Table, meters: ir.Table, days: Sequence[date] | ir.Table
-) -> ir.Table:
-    """Every meter × day with its counts (meter_id, day, received, actual, estimated,
-    suspect; none: 0) and the completeness columns."""
     day_table = (
         days.select(s.DAY)
         if isinstance(days, ir.Table)

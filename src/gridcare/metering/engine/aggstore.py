@@ -115,14 +115,12 @@ class PartitionWriter:
         self.tally(name, written, removed, rows, time.perf_counter() - started)
 
     def bind_source(self, source: str, days: Sequence[date]) -> ibis.Schema | None:
-        """Bind `plans.source_name(source)` to its partitions of `days` (none of them: an
-        empty table, so a derived aggregate still runs, e.g. `completeness` lists every
-        meter of a day without readings); returns the schema it is read with, or None when
-        `source` was never materialised."""
+        """Bind `plans.source_name(source)` to its partitions of `days`; returns the schema
+        it is read with, or None when none of those partitions exists."""
         key = partition_key(source)
         base = aggregate_dir(self.root, source)
         files = [p for _, p in partition_files(base, key, partition_values(key, days))]
-        if not (base / SCHEMA_FILE).is_file():
+        if not files or not (base / SCHEMA_FILE).is_file():
             return None
         stored = pq.read_schema(base / SCHEMA_FILE).remove_metadata()
         columns = ", ".join(n for n in stored.names if n != key)
@@ -140,8 +138,8 @@ class PartitionWriter:
         targets: Sequence[date] | None = None,
     ) -> None:
         """Write `name` (`Plans.derived`) from `source`'s partitions of `source_days`, for
-        `targets` (default: the source days); when `source` was never materialised, or
-        the query gives no rows for a target, that target's partition is removed."""
+        `targets` (default: the source days); with nothing to read, the targets' partitions
+        are removed."""
         targets = source_days if targets is None else targets
         schema = self.bind_source(source, source_days)
         sql = None if schema is None else self.plans.derived(name, source, schema)

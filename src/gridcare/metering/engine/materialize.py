@@ -10,7 +10,7 @@ Layout (next to the readings, one Parquet file per partition, replaced atomicall
 | name                       | key   | built from                      | function                  |
 | -------------------------- | ----- | ------------------------------- | ------------------------- |
 | `daily_tou`                | day   | readings of the touched days    | `daily_tou`               |
-| `completeness`             | day   | `daily_tou`                     | `completeness_from_daily` |
+| `completeness`             | day   | readings of the touched days    | `completeness`            |
 | `transformer_load`         | day   | readings of the touched days    | `transformer_load_curve`  |
 | `transformer_peak`         | day   | `transformer_load`              | `transformer_daily_peak`  |
 | `transformer_completeness` | day   | `completeness`                  | `transformer_completeness`|
@@ -195,7 +195,7 @@ def refresh(
     writer = PartitionWriter(session, plans, root)
 
     writer.write("daily_tou", plans.daily_tou(), touched)
-    writer.derive("completeness", "daily_tou", touched)
+    writer.write("completeness", plans.completeness(), touched)
     writer.write("transformer_load", plans.transformer_load(), touched)
     writer.derive("transformer_peak", "transformer_load", touched)
     writer.derive("transformer_completeness", "completeness", touched)

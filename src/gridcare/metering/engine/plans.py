@@ -84,6 +84,11 @@ class Plans:
             "daily_tou", lambda: agg.daily_tou(self.readings, self.meters, self.calendar)
         )
 
+    def completeness(self) -> str:
+        return self._sql(
+            "completeness", lambda: agg.completeness(self.readings, self.meters, self.days)
+        )
+
     def transformer_load(self) -> str:
         return self._sql(
             "transformer_load", lambda: agg.transformer_load_curve(self.readings, self.meters)
@@ -103,7 +108,6 @@ class Plans:
             "transformer_peak": lambda: agg.transformer_daily_peak(
                 table, self.transformers, self.power_factor
             ),
-            "completeness": lambda: agg.completeness_from_daily(table, self.meters, self.days),
             "transformer_completeness": lambda: agg.transformer_completeness(table, self.meters),
             "line_loss": lambda: agg.line_loss(table, self.meters),
             "load_events": lambda: agg.load_events(table, self.transformers, self.power_factor),
