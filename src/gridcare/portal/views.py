@@ -210,6 +210,7 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "customer": customer,
         "customers": customers,
+        "choices": _customer_choices(request.user, customers),
         "saved": request.GET.get("saved"),
     }
     return render(request, "portal/preferences.html", context, status=400 if form.errors else 200)
@@ -243,6 +244,7 @@ def chat_view(request: HttpRequest) -> HttpResponse:
         "error": error,
         "customer": customer,
         "customers": customers,
+        "choices": _customer_choices(request.user, customers),
     }
     return render(request, "portal/chat.html", context, status=error.status if error else 200)
 
@@ -261,6 +263,20 @@ def _own_customer(request: HttpRequest) -> tuple[Any, list[Any]]:
         if str(customer.pk) == wanted:
             return customer, customers
     raise LookupError(wanted)
+
+
+def _customer_choices(user: User, customers: list[Any]) -> list[dict[str, Any]]:
+    """The switch's options: each customer with the numbers of its accounts this login has
+    bound (masked names alone can look alike); empty for a single customer."""
+    if len(customers) < 2:
+        return []
+    numbers: dict[int, list[str]] = {}
+    for account in selectors.accounts_of_login(user=user):
+        numbers.setdefault(account.customer_id, []).append(account.number)
+    return [
+        {"pk": c.pk, "name": c.name, "accounts": "、".join(numbers.get(c.pk, []))}
+        for c in customers
+    ]
 
 
 def _for_customer(view: str, customer: Any, customers: list[Any], **query: Any) -> str:
