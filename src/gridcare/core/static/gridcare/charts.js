@@ -56,8 +56,8 @@
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       series: [
         { name: data.label, type: "line", showSymbol: false, data: data.kw, areaStyle: { opacity: 0.15 } },
-        { name: data.heavy_label, type: "line", showSymbol: false, data: data.times.map(function () { return data.heavy_kw; }), lineStyle: { type: "dashed", color: "#e67e22" } },
-        { name: data.over_label, type: "line", showSymbol: false, data: data.times.map(function () { return data.over_kw; }), lineStyle: { type: "dashed", color: "#c0392b" } },
+        { name: data.heavy_label, type: "line", showSymbol: false, data: data.times.map(function () { return data.heavy_kw; }), itemStyle: { color: "#e67e22" }, lineStyle: { type: "dashed", color: "#e67e22" } },
+        { name: data.over_label, type: "line", showSymbol: false, data: data.times.map(function () { return data.over_kw; }), itemStyle: { color: "#c0392b" }, lineStyle: { type: "dashed", color: "#c0392b" } },
       ],
     };
   }
