@@ -233,6 +233,29 @@ def test_a_file_that_falls_back_to_the_exact_path_keeps_the_other_files_rows(tmp
     assert report.rows_read == report.accepted + report.rejected
 
 
+def test_a_fallback_file_with_nothing_accepted_between_two_fast_files(tmp_path):
+    # The middle file's fast-path rows are deleted and its exact path stages none: the
+    # third file's rows come after the deleted ones (DuckDB does not reuse row ids), which
+    # once made the import fail instead of finding them.
+    files = {
+        "a.csv": "M1,2024-05-01T00:15:00+08:00,1.0\n",
+        "b.csv": "M1,2024-05-01T00:30:00+08:00,-1\n\nM1,2024-05-01T00:45:00+08:00,-2\n",
+        "c.csv": "M1,2024-05-01T01:00:00+08:00,3.0\nM1,2024-05-01T01:15:00+08:00,-3\n",
+    }
+    for name, body in files.items():
+        (tmp_path / name).write_text("meter,ts,kwh\n" + body, encoding="utf-8")
+    store = Store(tmp_path / "store")
+    report = run([tmp_path / name for name in files], store)
+    assert rejected(report) == [
+        ("b.csv", 2, "metering.vee.negative_energy"),
+        ("b.csv", 4, "metering.vee.negative_energy"),
+        ("c.csv", 3, "metering.vee.negative_energy"),
+    ]
+    got = values(store)
+    assert (got[("M1", bj(1, 0, 15))], got[("M1", bj(1, 1, 0))]) == ((1.0, "A"), (3.0, "A"))
+    assert {got[("M1", bj(1, 0, m))][1] for m in (30, 45)} == {"E"}  # the gap between them
+
+
 def test_crlf_line_endings(tmp_path):
     report = run(DATA / "crlf.csv", Store(tmp_path))
     assert rejected(report) == [("crlf.csv", 3, "metering.vee.unparseable")]
@@ -300,6 +323,7 @@ def test_results_do_not_depend_on_the_session_time_zone(tmp_path):
     con = duckdb.connect()
     con.execute("SET TimeZone = 'America/New_York'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = true")  # switched off during the import
     store = Store(tmp_path)
     report = run(DATA / "long_bad_rows.csv", store, con=con)
     assert values(store)[("M1", bj(1, 0, 30))] == (0.25, "A")  # the naive line
@@ -309,6 +333,7 @@ def test_results_do_not_depend_on_the_session_time_zone(tmp_path):
     assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchall() == [
         (False,)
     ]
+    assert con.execute("SELECT current_setting('enable_progress_bar')").fetchall() == [(True,)]
     assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM duckdb_types() WHERE NOT internal").fetchall() == [
         (0,)

@@ -125,3 +125,38 @@ def test_engine_store_reads_back_with_hive_partitioning(tmp_path):
         .fetchall()
     )
     assert rows == [("2024-05-01", 3), ("2024-05-02", 1)]
+
+
+def _day_rows(quality: str) -> str:
+    return (
+        "SELECT 'M1' AS meter_id, TIMESTAMPTZ '2024-04-30 16:15:00+00' AS ts, 1.5 AS kwh,"
+        f" '{quality}' AS quality, 'b' AS batch_id"
+    )
+
+
+def test_a_day_written_with_a_broken_quality_is_written_again_from_the_fallback(tmp_path):
+    con = duckdb.connect()
+    dest = Store(tmp_path).day_path(DAY)
+    with Transaction(tag="t") as tx:
+        store_io.write_day_checked(tx, con, _day_rows(""), dest, fallback=_day_rows("S"))
+    assert pq.read_table(dest).column("quality").to_pylist() == ["S"]
+    assert stray_files(tmp_path) == []
+
+
+def test_a_day_whose_fallback_is_broken_too_fails_and_publishes_nothing(tmp_path):
+    con = duckdb.connect()
+    dest = Store(tmp_path).day_path(DAY)
+    broken = pytest.raises(RuntimeError, match="1 readings written without a valid quality")
+    with broken, Transaction(tag="t") as tx:
+        store_io.write_day_checked(tx, con, _day_rows(""), dest, fallback=_day_rows("X"))
+    assert not dest.exists()
+    assert stray_files(tmp_path) == []
+
+
+def test_a_good_day_is_written_once(tmp_path):
+    con = duckdb.connect()
+    dest = Store(tmp_path).day_path(DAY)
+    with Transaction(tag="t") as tx:
+        store_io.write_day_checked(tx, con, _day_rows("A"), dest, fallback="SELECT broken")
+        assert len(tx.pending) == 1
+    assert pq.read_table(dest).column("quality").to_pylist() == ["A"]

@@ -16,6 +16,7 @@ from gridcare.metering.engine.io import (
     fetch_one,
     readings_sql,
     sql_str,
+    write_day_checked,
 )
 from gridcare.metering.engine.parse import INTERVAL_US, QUALITY_TYPE
 from gridcare.metering.engine.report import REJECTIONS_IN_MEMORY, IngestReport, Rejection
@@ -317,16 +318,20 @@ class Batch(Sources):
                 lo, hi = day_bounds_us(day_num)
                 new = f"SELECT * FROM ({named}) WHERE ts_us BETWEEN {lo} AND {hi}"
                 path = self.store.day_path(day)
+                plain = (  # the new rows as VARCHAR
+                    "SELECT name AS meter_id, ts, kwh, quality::VARCHAR AS quality,"
+                    f" batch_id::VARCHAR AS batch_id, midx, ts_us FROM ({new})"
+                )
                 if path.is_file():  # merge: stored rows not replaced + new rows, by name
-                    query = (
+                    query = fallback = (
                         f"SELECT {columns} FROM read_parquet({sql_str(path)}) s"
                         f" ANTI JOIN ({new}) n ON s.meter_id = n.name AND s.ts = n.ts"
-                        f" UNION ALL SELECT name AS meter_id, ts, kwh, quality::VARCHAR,"
-                        f" batch_id::VARCHAR FROM ({new}) ORDER BY meter_id, ts"
+                        f" UNION ALL SELECT {columns} FROM ({plain}) ORDER BY meter_id, ts"
                     )
-                else:
+                else:  # ENUM columns: DuckDB writes their dictionaries without hashing
                     query = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"
-                tx.write_parquet(con, query, path)
+                    fallback = f"SELECT {columns} FROM ({plain}) ORDER BY midx, ts_us"
+                write_day_checked(tx, con, query, path, fallback=fallback)
                 if not has_stored:
                     continue
                 edits = (

@@ -56,10 +56,13 @@ class Sources(Staging):
             types = dict.fromkeys(layout.names, "VARCHAR")
             fields = parse_tables.wide_table_lines_sql(relation, names, types, "NULL::BIGINT")
         parsed = self.table("parsed")
-        first = self._next_rowid()
+        # New rows get rowids above every row staged so far, deleted ones included (DuckDB
+        # does not reuse them), so they are found by "above the last live one".
+        after = self._last_rowid()
+        first = records = 0
         try:
             if long:
-                records = self._insert_direct(layout, fields, first)
+                records, first = self._insert_direct(layout, fields, after)
             else:
                 self._parse(layout, fields, with_line=False)
                 records = self.count(parsed)
@@ -67,7 +70,7 @@ class Sources(Staging):
         except duckdb.IOException:
             raise
         except duckdb.Error:  # e.g. a quote left open at the end: the exact path reports it
-            self._unstage(first)
+            self._unstage(after)
             self.drop(parsed, rejects, scans)
             return False
         self.drop(rejects, scans)
@@ -77,7 +80,7 @@ class Sources(Staging):
             or len(skipped) > _MAX_SKIPPED_FAST
             or 1 + records + len(skipped) != expected
         ):
-            self._unstage(first)
+            self._unstage(after)
             self.drop(parsed)
             return False
         # Record r (0-based) sits after the header and the set-aside lines before it.
@@ -100,13 +103,13 @@ class Sources(Staging):
             self.drop(again)
         return True
 
-    def _next_rowid(self) -> int:
-        return int(fetch_one(self.con, f"SELECT coalesce(max(rowid) + 1, 0) FROM {self.stage}")[0])
+    def _last_rowid(self) -> int:
+        return int(fetch_one(self.con, f"SELECT coalesce(max(rowid), -1) FROM {self.stage}")[0])
 
-    def _insert_direct(self, layout: parse.Layout, fields: str, first: int) -> int:
+    def _insert_direct(self, layout: parse.Layout, fields: str, after: int) -> tuple[int, int]:
         """Append a long source's parsed rows to `stage` in record order, rejected ones
-        too (copying 2 M rows from a `parsed` table cost a fifth of the import), from rowid
-        `first` on; returns the number of records."""
+        too (copying 2 M rows from a `parsed` table cost a fifth of the import); returns
+        the number of records and the rowid of the first (all above `after`, contiguous)."""
         parsed = self._parsed_sql(layout, fields, with_line=False)
         records = int(
             fetch_one(
@@ -115,16 +118,19 @@ class Sources(Staging):
                 f" {parsed}",
             )[0]
         )
-        placed = fetch_one(
-            self.con, f"SELECT count(*), max(rowid) FROM {self.stage} WHERE rowid >= {first}"
+        if not records:
+            return 0, after + 1
+        count, first, last = fetch_one(
+            self.con,
+            f"SELECT count(*), min(rowid), max(rowid) FROM {self.stage} WHERE rowid > {after}",
         )
-        if records and tuple(placed) != (records, first + records - 1):  # line numbers need it
-            raise RuntimeError(f"staged rows are not contiguous from rowid {first}: {placed}")
-        return records
+        if (count, last - first + 1) != (records, records):  # the line numbers rely on it
+            raise RuntimeError(f"staged rows are not contiguous: {count} in {first}..{last}")
+        return records, int(first)
 
-    def _unstage(self, first: int) -> None:
+    def _unstage(self, after: int) -> None:
         """Remove what the fast path appended for a file before it fell back."""
-        self.con.execute(f"DELETE FROM {self.stage} WHERE rowid >= {first}")
+        self.con.execute(f"DELETE FROM {self.stage} WHERE rowid > {after}")
 
     def _stage_csv_exact(
         self, file_id: int, path: Path, layout: parse.Layout, delimiter: str

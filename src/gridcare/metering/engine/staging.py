@@ -119,6 +119,10 @@ class Staging:
         if order and not order[0]:  # line numbers rely on it
             self.con.execute("SET preserve_insertion_order = true")
             self._restore.append("SET preserve_insertion_order = false")
+        bar = fetch_one(self.con, "SELECT current_setting('enable_progress_bar')")
+        if bar and bar[0]:  # callers show their own progress; see also `io.write_day_checked`
+            self.con.execute("SET enable_progress_bar = false")
+            self._restore.append("SET enable_progress_bar = true")
         zone = fetch_one(self.con, "SELECT current_setting('TimeZone')")[0]
         if zone != parse.BEIJING_TIME_ZONE:  # `parse.ts_us_sql` reads naive text as Beijing
             self.con.execute(f"SET TimeZone = {sql_str(parse.BEIJING_TIME_ZONE)}")
