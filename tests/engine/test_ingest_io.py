@@ -143,12 +143,13 @@ def test_a_day_written_with_a_broken_quality_is_written_again_from_the_fallback(
     assert stray_files(tmp_path) == []
 
 
-def test_a_day_whose_fallback_is_broken_too_fails_and_publishes_nothing(tmp_path):
+@pytest.mark.parametrize("fallback", [_day_rows("X"), None])
+def test_a_day_whose_fallback_is_broken_too_fails_and_publishes_nothing(tmp_path, fallback):
     con = duckdb.connect()
     dest = Store(tmp_path).day_path(DAY)
     broken = pytest.raises(RuntimeError, match="1 readings written without a valid quality")
     with broken, Transaction(tag="t") as tx:
-        store_io.write_day_checked(tx, con, _day_rows(""), dest, fallback=_day_rows("X"))
+        store_io.write_day_checked(tx, con, _day_rows(""), dest, fallback=fallback)
     assert not dest.exists()
     assert stray_files(tmp_path) == []
 

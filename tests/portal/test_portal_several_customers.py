@@ -4,6 +4,7 @@ whom it speaks for on the settings and chat pages; it cannot name anybody else."
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from gridcare.contact.models import Conversation
 from gridcare.customers.models import AccountBinding, ContactPreference
@@ -73,3 +74,16 @@ def test_a_login_with_one_customer_sees_no_choice(world, client_for) -> None:
     )
     response = client.post("/portal/preferences/", SETTINGS)
     assert response["Location"] == "/portal/preferences/?saved=1"
+
+
+@pytest.mark.parametrize("path", ["/portal/preferences/", "/portal/chat/"])
+def test_a_login_without_accounts_is_sent_to_bind_one(world, path) -> None:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.post(
+        "/portal/register/",
+        {"mobile": "+86 136 0000 0007", "display_name": "赵六", "password": "zhao-liu-2026"},
+    )
+    for response in (client.get(path), client.post(path, {**SETTINGS, "text": "你好"})):
+        assert response.status_code == 302
+        assert response["Location"] == "/portal/accounts/bind/"
+    assert not ContactPreference.objects.exists()

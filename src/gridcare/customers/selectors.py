@@ -317,6 +317,23 @@ def customers_of_login(*, user: User) -> list[Customer]:
     )
 
 
+@dataclass(frozen=True)
+class LoginCustomer:
+    """A customer a portal login may act for, with the numbers of its accounts the login
+    has bound (masked names alone can look alike)."""
+
+    customer: Customer
+    account_numbers: tuple[str, ...]
+
+
+def login_customers(*, user: User) -> list[LoginCustomer]:
+    """`customers_of_login`, each with its bound account numbers (two queries)."""
+    numbers: dict[int, list[str]] = {}
+    for account in accounts_of_login(user=user):
+        numbers.setdefault(account.customer_id, []).append(account.number)
+    return [LoginCustomer(c, tuple(numbers.get(c.pk, ()))) for c in customers_of_login(user=user)]
+
+
 def customer_for_mobile(*, mobile: str) -> int | None:
     """The customer a mobile number belongs to (their own, else an account's registered
     mobile); None when unknown or ambiguous."""

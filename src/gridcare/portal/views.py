@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -172,17 +175,58 @@ def messages_view(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/messages.html", {"notices": notices})
 
 
+@dataclass(frozen=True)
+class _Acting:
+    """The customer a page acts for: one of the login's (`selectors.login_customers`),
+    named by `customer` (form field or query), else the first."""
+
+    chosen: selectors.LoginCustomer
+    choices: list[selectors.LoginCustomer]  # more than one: the page offers a switch
+
+    @property
+    def customer(self) -> Any:
+        return self.chosen.customer
+
+    def url(self, view: str, **query: Any) -> str:
+        """URL of `view` for this customer (named only when there is a choice)."""
+        if len(self.choices) > 1:
+            query = {"customer": self.customer.pk, **query}
+        return f"{reverse(view)}?{urlencode(query)}" if query else reverse(view)
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "customer": self.customer,
+            "choices": self.choices if len(self.choices) > 1 else [],
+        }
+
+
+def _acting_for_customer(
+    view: Callable[[HttpRequest, _Acting], HttpResponse],
+) -> Callable[[HttpRequest], HttpResponse]:
+    """Call `view` with the `_Acting` customer; before any account is bound, send the
+    login to bind one; a customer it has not bound is not found."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest) -> HttpResponse:
+        assert isinstance(request.user, User)
+        choices = selectors.login_customers(user=request.user)
+        if not choices:
+            return redirect("portal:bind")
+        wanted = request.POST.get("customer") or request.GET.get("customer")
+        chosen = next((c for c in choices if str(c.customer.pk) == wanted), None)
+        if wanted and chosen is None:
+            return page_not_found(request)
+        return view(request, _Acting(chosen or choices[0], choices))
+
+    return wrapped
+
+
 @customer_required
-def preferences_view(request: HttpRequest) -> HttpResponse:
-    """通知偏好 of a customer whose account this login has bound (`?customer=`, see
-    `_own_customer`)."""
+@_acting_for_customer
+def preferences_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
+    """通知偏好 of a customer whose account this login has bound (`_Acting`)."""
     assert isinstance(request.user, User)
-    try:
-        customer, customers = _own_customer(request)
-    except LookupError:
-        return page_not_found(request)
-    if customer is None:
-        return redirect("portal:bind")
+    customer = acting.customer
     current = selectors.consent_current(customer=customer)
     pref = getattr(customer, "contact_preference", None)
     initial = {
@@ -205,82 +249,28 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
             consents={p: bool(data[f"consent_{p}"]) for p, _label in ConsentPurpose.choices},
             source="portal",
         )
-        return redirect(_for_customer("portal:preferences", customer, customers, saved=1))
-    context = {
-        "form": form,
-        "customer": customer,
-        "customers": customers,
-        "choices": _customer_choices(request.user, customers),
-        "saved": request.GET.get("saved"),
-    }
+        return redirect(acting.url("portal:preferences", saved=1))
+    context = {"form": form, "saved": request.GET.get("saved"), **acting.context()}
     return render(request, "portal/preferences.html", context, status=400 if form.errors else 200)
 
 
 @customer_required
-def chat_view(request: HttpRequest) -> HttpResponse:
-    """在线客服: write to the utility on behalf of a bound customer; agents answer from the
-    console inbox."""
+@_acting_for_customer
+def chat_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
+    """在线客服: write to the utility on behalf of a bound customer (`_Acting`); agents
+    answer from the console inbox."""
     assert isinstance(request.user, User)
-    try:
-        customer, customers = _own_customer(request)
-    except LookupError:
-        return page_not_found(request)
-    if customer is None:
-        return redirect("portal:bind")
+    customer = acting.customer
     error = None
     if request.method == "POST":
         try:
             web_chat_message(
                 user=request.user, customer_id=customer.pk, text=request.POST.get("text", "")
             )
-            return redirect(_for_customer("portal:chat", customer, customers))
+            return redirect(acting.url("portal:chat"))
         except DomainError as exc:
             error = exc
     conversation = contact_selectors.web_chat_for(customer_id=customer.pk)
     lines = conversation.messages.all() if conversation is not None else []
-    context = {
-        "conversation": conversation,
-        "lines": lines,
-        "error": error,
-        "customer": customer,
-        "customers": customers,
-        "choices": _customer_choices(request.user, customers),
-    }
+    context = {"conversation": conversation, "lines": lines, "error": error, **acting.context()}
     return render(request, "portal/chat.html", context, status=error.status if error else 200)
-
-
-def _own_customer(request: HttpRequest) -> tuple[Any, list[Any]]:
-    """The customer the login speaks for and all it may speak for (the customers of its
-    bound accounts: usually one, a landlord or a family may have several). The one named
-    by `customer` (form field or query), else the first; None before any account is bound.
-    Raises LookupError for a customer the login has not bound."""
-    assert isinstance(request.user, User)
-    customers = selectors.customers_of_login(user=request.user)
-    wanted = request.POST.get("customer") or request.GET.get("customer")
-    if not wanted:
-        return (customers[0] if customers else None), customers
-    for customer in customers:
-        if str(customer.pk) == wanted:
-            return customer, customers
-    raise LookupError(wanted)
-
-
-def _customer_choices(user: User, customers: list[Any]) -> list[dict[str, Any]]:
-    """The switch's options: each customer with the numbers of its accounts this login has
-    bound (masked names alone can look alike); empty for a single customer."""
-    if len(customers) < 2:
-        return []
-    numbers: dict[int, list[str]] = {}
-    for account in selectors.accounts_of_login(user=user):
-        numbers.setdefault(account.customer_id, []).append(account.number)
-    return [
-        {"pk": c.pk, "name": c.name, "accounts": "、".join(numbers.get(c.pk, []))}
-        for c in customers
-    ]
-
-
-def _for_customer(view: str, customer: Any, customers: list[Any], **query: Any) -> str:
-    """URL of `view` for `customer` (named only when the login has several)."""
-    if len(customers) > 1:
-        query = {"customer": customer.pk, **query}
-    return f"{reverse(view)}?{urlencode(query)}" if query else reverse(view)

@@ -294,22 +294,27 @@ def bad_qualities(con: duckdb.DuckDBPyConnection, path: Path) -> int:
 
 
 def write_day_checked(
-    tx: Transaction, con: duckdb.DuckDBPyConnection, query: str, dest: Path, *, fallback: str
+    tx: Transaction,
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    dest: Path,
+    *,
+    fallback: str | None,
 ) -> None:
     """`tx.write_parquet` of a day's readings, read back before it can be published.
 
     DuckDB 2.0.0 has, in about one L import out of ten, written the ENUM quality of a
     reading as '' (a spike's `S` each time), whatever the statement that had set it. Such a
     file is written again from `fallback`, the same rows as plain VARCHAR (slower: over L
-    1.7 s more if every day took it); if that is wrong as well, this raises and the
-    transaction publishes nothing.
+    1.7 s more if every day took it; None for a `query` that writes no ENUM). If that is
+    wrong as well, this raises and the transaction publishes nothing.
     """
     tx.write_parquet(con, query, dest)
-    if not bad_qualities(con, tx.temp_path(dest)):
-        return
-    _log.warning("%s: qualities written wrongly by DuckDB, writing the day again", dest)
-    tx.write_parquet(con, fallback, dest)
     bad = bad_qualities(con, tx.temp_path(dest))
+    if bad and fallback is not None:
+        _log.warning("%s: qualities written wrongly by DuckDB, writing the day again", dest)
+        tx.write_parquet(con, fallback, dest)
+        bad = bad_qualities(con, tx.temp_path(dest))
     if bad:
         raise RuntimeError(f"{dest}: {bad} readings written without a valid quality")
 

@@ -95,14 +95,15 @@ class Batch(Sources):
             return 0
         con = self.con
         superseded = self.table("superseded")
-        con.execute(
-            f"CREATE TEMP TABLE {superseded} AS SELECT s.rid FROM"
-            f" (SELECT b.rowid AS rid, b.midx, b.ts_us, b.seq FROM {self.stage} b"
+        candidates = (
+            f"SELECT b.rowid AS rid, b.midx, b.ts_us, b.seq FROM {self.stage} b"
             f" SEMI JOIN (SELECT midx, day FROM {groups} WHERE n > bit_count(slots)) g"
-            f" ON b.midx = g.midx AND {day_num_sql('b.ts_us')} = g.day) s"
-            f" {self.seq_join('s', 'f')}"
-            " QUALIFY row_number() OVER"
-            f" (PARTITION BY s.midx, s.ts_us ORDER BY {self.seq_sql('s', 'f')} DESC) > 1"
+            f" ON b.midx = g.midx AND {day_num_sql('b.ts_us')} = g.day"
+        )
+        con.execute(
+            f"CREATE TEMP TABLE {superseded} AS SELECT rid FROM"
+            f" ({self.in_batch_order(candidates)}) QUALIFY row_number() OVER"
+            " (PARTITION BY midx, ts_us ORDER BY batch_order DESC) > 1"
         )
         con.execute(f"DELETE FROM {self.stage} WHERE rowid IN (SELECT rid FROM {superseded})")
         con.execute(
@@ -323,7 +324,8 @@ class Batch(Sources):
                     f" batch_id::VARCHAR AS batch_id, midx, ts_us FROM ({new})"
                 )
                 if path.is_file():  # merge: stored rows not replaced + new rows, by name
-                    query = fallback = (
+                    fallback = None  # VARCHAR already
+                    query = (
                         f"SELECT {columns} FROM read_parquet({sql_str(path)}) s"
                         f" ANTI JOIN ({new}) n ON s.meter_id = n.name AND s.ts = n.ts"
                         f" UNION ALL SELECT {columns} FROM ({plain}) ORDER BY meter_id, ts"

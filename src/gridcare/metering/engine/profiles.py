@@ -86,14 +86,11 @@ class ProfileSums:
             return ProfileSums(
                 self.meter_ids, self.kwh_sum + other.kwh_sum, self.readings + other.readings
             )
-        if len(other.meter_ids) < len(self.meter_ids):  # e.g. a meter silent that day
-            rows = np.searchsorted(self.meter_ids, other.meter_ids).clip(0, len(self.meter_ids) - 1)
-            if np.array_equal(self.meter_ids[rows], other.meter_ids):
-                kwh, counts = self.kwh_sum.copy(), self.readings.copy()
-                kwh[rows] += other.kwh_sum
-                counts[rows] += other.readings
-                return ProfileSums(self.meter_ids, kwh, counts)
-        ids = np.union1d(self.meter_ids, other.meter_ids)
+        ids = (
+            self.meter_ids  # e.g. a meter silent that day: no union of the names needed
+            if _holds(self.meter_ids, other.meter_ids)
+            else np.union1d(self.meter_ids, other.meter_ids)
+        )
         kwh = np.zeros((len(ids), SLOTS), dtype=np.float64)
         counts = np.zeros((len(ids), SLOTS), dtype=np.int64)
         for part in (self, other):
@@ -138,6 +135,14 @@ class ProfileSums:
         return cls(ids, kwh, counts)
 
 
+def _holds(ids: np.ndarray, some: np.ndarray) -> bool:
+    """Whether the sorted `ids` hold every one of `some`."""
+    if not len(ids):
+        return not len(some)
+    rows = np.searchsorted(ids, some).clip(0, len(ids) - 1)
+    return bool(np.array_equal(ids[rows], some))
+
+
 def _lists(matrix: np.ndarray, type_: pa.DataType) -> pa.ListArray:
     offsets = pa.array(np.arange(0, matrix.size + 1, SLOTS, dtype=np.int32))
     return pa.ListArray.from_arrays(offsets, pa.array(matrix.ravel(), type_))
@@ -167,13 +172,9 @@ def from_cells(table: pa.Table) -> ProfileSums:
     key += _column(table, "slot")
     size = len(ids) * SLOTS
     kwh = np.bincount(key, weights=_column(table, "kwh_sum"), minlength=size)
-    readings = table["readings"]
-    if pc.min_max(readings).as_py() == {"min": 1, "max": 1}:  # one reading per row
-        counts = np.bincount(key, minlength=size)
-    else:
-        counts = np.bincount(key, weights=_column(table, "readings"), minlength=size)
+    counts = np.bincount(key, weights=_column(table, "readings"), minlength=size)
     return ProfileSums(
-        ids[order], kwh.reshape(-1, SLOTS), counts.astype(np.int64, copy=False).reshape(-1, SLOTS)
+        ids[order], kwh.reshape(-1, SLOTS), counts.astype(np.int64).reshape(-1, SLOTS)
     )
 
 

@@ -69,8 +69,8 @@ class Staging:
     point, code, meter, value). A long CSV read on the fast path goes straight into `stage`,
     rejected rows too (`code` <> 0, with `meter` and `shown`) and without `seq`: its record
     order is the stage's rowid order (`DirectFile`). `settle` then moves those rejected rows
-    to `rejects`, after which `stage` holds accepted readings only; `seq_sql` orders them
-    all. After staging: `groups` (per meter and day: count, slot bitmap, max actual kWh,
+    to `rejects`, after which `stage` holds accepted readings only; `in_batch_order` orders
+    them all. After staging: `groups` (per meter and day: count, slot bitmap, max actual kWh,
     first/last ts), then the merge with the store.
     """
 
@@ -277,19 +277,18 @@ class Staging:
     def settle(self) -> None:
         """Move the rejected rows of the files staged directly to `rejects` (with their
         line numbers); `stage` then holds accepted readings only. Creates the `direct`
-        table (file_id, first, last, before) that `seq_sql` joins."""
-        rows = [
-            f"({d.file_id}, {d.first}, {d.last}, [{', '.join(map(str, d.before))}]::BIGINT[])"
-            for d in self.direct_files
-        ]
-        values = f"VALUES {', '.join(rows)}" if rows else "SELECT 0, 0, 0, []::BIGINT[] WHERE false"
+        table (file_id, first, last, before) that `in_batch_order` joins."""
         self.con.execute(
             f"CREATE OR REPLACE TEMP TABLE {self.direct} (file_id INTEGER, first BIGINT,"
             " last BIGINT, before BIGINT[])"
         )
-        self.con.execute(f"INSERT INTO {self.direct} {values}")
-        if not rows:
+        if not self.direct_files:
             return
+        rows = ", ".join(
+            f"({d.file_id}, {d.first}, {d.last}, [{', '.join(map(str, d.before))}]::BIGINT[])"
+            for d in self.direct_files
+        )
+        self.con.execute(f"INSERT INTO {self.direct} VALUES {rows}")
         self.con.execute(
             f"INSERT INTO {self.rejects} SELECT f.file_id, {self._direct_line_sql('s', 'f')}, 0,"
             f" s.code, s.meter, coalesce(s.shown, {vee.parsed_value_sql('s.code')})"
@@ -305,15 +304,13 @@ class Staging:
         record = f"({s}.rid - {f}.first)"
         return f"({record} + 2 + len(list_filter({f}.before, lambda b: b <= {record})))"
 
-    def seq_join(self, s: str, f: str) -> str:
-        """The join that `seq_sql(s, f)` needs after a relation `s` of stage rows with their
-        rowid as `rid` (after `settle`; keep `s` small: the join is on ranges)."""
+    def in_batch_order(self, rows: str) -> str:
+        """SQL: `rows` (a small relation of stage rows with their rowid as `rid` and their
+        `seq`; after `settle`) with `batch_order`, their order in the batch (file, line,
+        point). Directly staged rows have no `seq`: their line comes from their rowid."""
+        line = self._direct_line_sql("s", "f")
         return (
-            f"LEFT JOIN {self.direct} {f} ON {s}.seq IS NULL"
-            f" AND {s}.rid BETWEEN {f}.first AND {f}.last"
+            f"SELECT s.*, coalesce(s.seq, (f.file_id::BIGINT << 40) + ({line} << 7))"
+            f" AS batch_order FROM ({rows}) s LEFT JOIN {self.direct} f"
+            " ON s.seq IS NULL AND s.rid BETWEEN f.first AND f.last"
         )
-
-    def seq_sql(self, s: str, f: str) -> str:
-        """SQL: the order of stage row `s` in the batch (file, line, point), see `seq_join`."""
-        line = self._direct_line_sql(s, f)
-        return f"coalesce({s}.seq, ({f}.file_id::BIGINT << 40) + ({line} << 7))"
