@@ -3,8 +3,9 @@ refresh, and every aggregate comes out the same on DuckDB and on Spark."""
 
 from __future__ import annotations
 
+import json
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 from gridcare.metering.engine import materialize, profiles
 from gridcare.metering.engine.aggregate import meter_profiles
 from gridcare.metering.engine.backend import connect, partition_files, readings_table
+from gridcare.metering.engine.io import Store
+from tests.engine.data.ingest_helpers import bj, put, series
 
 DAYS = (date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1), date(2024, 2, 2))
 STEP = timedelta(minutes=15)
@@ -167,6 +170,44 @@ def test_profile_added_day_by_day_equals_the_month_built_at_once(mk, tmp_path) -
     assert profiles.read_profile(path).to_arrow().equals(profiles.read_profile(once).to_arrow())
 
 
+def _month_profile(root: Path, month: date) -> profiles.ProfileSums:
+    path = materialize.aggregate_dir(root, "meter_profile") / f"month={month}" / "data.parquet"
+    return profiles.read_profile(path)
+
+
+def test_profile_keeps_a_meter_missing_from_the_dimension(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The month is numbered by the dimension's meters; m2's readings come back by name."""
+    con = connect()
+    meters, transformers = dims(mk)
+    without_m2 = mk.meters([("m1", "T1", 1, False), ("tot", "T1", 1, True)])
+    build(mk, tmp_path / "all", DAYS[2:])
+    build(mk, tmp_path / "some", DAYS[2:])
+    materialize.refresh(tmp_path / "all", DAYS[2:], meters, transformers, backend=con)
+    materialize.refresh(tmp_path / "some", DAYS[2:], without_m2, transformers, backend=con)
+    some = _month_profile(tmp_path / "some", DAYS[2])
+    assert some.meter_ids.tolist() == ["m1", "m2", "tot"]
+    assert some.to_arrow().equals(_month_profile(tmp_path / "all", DAYS[2]).to_arrow())
+
+
+def test_profile_adds_a_meter_first_seen_on_the_added_day(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The second day holds m2, which the month's sums do not: it comes back by name."""
+    con = connect()
+    meters, transformers = dims(mk)
+    first = [r for r in day_rows(mk, DAYS[2]) if r[0] != "m2"]
+    for root in (tmp_path / "inc", tmp_path / "full"):
+        mk.write_store(root, mk.readings(first))
+    materialize.refresh(tmp_path / "inc", DAYS[2:3], meters, transformers, backend=con)
+    assert _month_profile(tmp_path / "inc", DAYS[2]).meter_ids.tolist() == ["m1", "tot"]
+    for root in (tmp_path / "inc", tmp_path / "full"):
+        build(mk, root, DAYS[3:])
+    materialize.refresh(tmp_path / "inc", DAYS[3:], meters, transformers, backend=con)
+    materialize.refresh(tmp_path / "full", DAYS[2:], meters, transformers, backend=con)
+    inc = _month_profile(tmp_path / "inc", DAYS[2])
+    assert inc.meter_ids.tolist() == ["m1", "m2", "tot"]
+    assert inc.readings[1].sum() == 96  # m2: one day
+    assert inc.to_arrow().equals(_month_profile(tmp_path / "full", DAYS[2]).to_arrow())
+
+
 def test_materialised_profile_equals_the_meter_profiles_expression(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
     con = connect()
     meters, transformers = dims(mk)
@@ -191,3 +232,56 @@ def test_materialised_profile_equals_the_meter_profiles_expression(mk, tmp_path)
                 )
     assert len(got) == 3 * 96 * 2  # 3 meters, 2 months; m2 missed 10 slots only on 01-31
     assert got == expected
+
+
+# --- an import that only adds to a day already summed ---------------------------------------
+
+
+AFTER = datetime(2024, 6, 1, tzinfo=UTC)  # every reading of these tests is in the past
+
+
+def _import_and_refresh(mk: Any, store: Any, records: list[dict[str, Any]], batch: str) -> Any:
+    report = put(records, store, meters=["M1", "M2"], batch_id=batch, now=AFTER)
+    meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
+    additions = dict.fromkeys(report.added_only, report.batch_id)
+    materialize.refresh(
+        store.root, report.days, meters, mk.transformers([("T1", 25)]), additions=additions
+    )
+    return report
+
+
+def test_profile_adds_an_import_s_rows_to_a_summed_day_once(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Day 2's first reading fills the last interval of day 1 (summed already): only that
+    estimate is added; running the same refresh again adds nothing; a full rebuild agrees."""
+    store = Store(tmp_path)
+    day1 = series("M1", bj(1, 0, 15), [1.0] * 95) + series("M2", bj(1, 0, 15), [0.5] * 96)
+    _import_and_refresh(mk, store, day1, "b1")
+    report = _import_and_refresh(mk, store, series("M1", bj(2, 0, 15), [3.0] * 96), "b2")
+    assert report.added_only == report.days == [date(2024, 5, 1), date(2024, 5, 2)]
+    month = date(2024, 5, 1)
+    part = materialize.aggregate_dir(tmp_path, "meter_profile") / f"month={month}"
+    manifest = json.loads((part / "_days.json").read_text())
+    assert manifest["added"] == {"2024-05-01": ["b1", "b2"], "2024-05-02": ["b2"]}
+    added = _month_profile(tmp_path, month)
+    assert added.readings[0].tolist() == [2] * 96  # M1: 95 + the estimate at 24:00, + day 2
+    assert added.kwh_sum[0, 95] == 2.0 + 3.0  # the estimate (1.0 + 3.0) / 2, day 2's 3.0
+
+    meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
+    transformers = mk.transformers([("T1", 25)])
+    additions = dict.fromkeys(report.days, "b2")
+    materialize.refresh(tmp_path, report.days, meters, transformers, additions=additions)
+    assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
+    materialize.refresh(tmp_path, report.days, meters, transformers)  # no additions: rebuild
+    assert json.loads((part / "_days.json").read_text())["added"] == {}
+    assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
+
+
+def test_profile_rebuilds_a_month_when_an_import_replaced_a_value(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store(tmp_path)
+    _import_and_refresh(mk, store, series("M1", bj(1, 0, 15), [1.0] * 96), "b1")
+    report = _import_and_refresh(mk, store, series("M1", bj(1, 0, 15), [2.0]), "b2")
+    assert (report.days, report.added_only) == ([date(2024, 5, 1)], [])
+    sums = _month_profile(tmp_path, date(2024, 5, 1))
+    assert sums.readings[0].tolist() == [1] * 96
+    assert sums.kwh_sum[0, 0] == 2.0
+    assert sums.kwh_sum[0, 1:].tolist() == [1.0] * 95

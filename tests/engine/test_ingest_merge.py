@@ -237,6 +237,35 @@ def test_gap_across_midnight_is_estimated_into_the_right_day(tmp_path):
     assert [d.isoformat() for d in report.days] == ["2024-05-01", "2024-05-02"]
 
 
+def test_next_day_adds_to_yesterday_only_by_estimate_and_says_so(tmp_path):
+    # 05-01 ends at 23:45; the next import's 00:15 fills 24:00, in 05-01's partition: a
+    # touch of yesterday that only adds (the profile adds it instead of summing again).
+    store = Store(tmp_path)
+    put([{"meter": "M2", "ts": "2024-05-01T23:45:00+08:00", "kwh": 1.0}], store)
+    report = put(
+        [{"meter": "M2", "ts": "2024-05-02T00:15:00+08:00", "kwh": 2.0}], store, batch_id="b2"
+    )
+    assert [d.isoformat() for d in report.days] == ["2024-05-01", "2024-05-02"]
+    assert report.added_only == report.days
+    assert type(report).from_dict(report.to_dict()).added_only == report.days
+
+
+def test_a_day_with_a_replaced_value_is_not_added_only(tmp_path):
+    store = Store(tmp_path)
+    put(series("M3", bj(1, 10, 0), [1.0, None, 2.0]), store)
+    replaced = put(
+        [{"meter": "M3", "ts": "2024-05-01T10:15:00+08:00", "kwh": 1.75}], store, batch_id="b2"
+    )
+    assert [d.isoformat() for d in replaced.days] == ["2024-05-01"]
+    assert replaced.added_only == []
+    reflagged = put(  # the same kWh sent again as an estimate: only the quality changes
+        [{"meter": "M3", "ts": "2024-05-01T10:00:00+08:00", "kwh": 1.0, "quality": "E"}],
+        store,
+        batch_id="b3",
+    )
+    assert (reflagged.days, reflagged.added_only) == ([date(2024, 5, 1)], [])
+
+
 def test_gap_between_a_stored_reading_and_the_batch_is_estimated(tmp_path):
     store = Store(tmp_path)
     put([{"meter": "M3", "ts": "2024-05-01T10:00:00+08:00", "kwh": 1.0}], store)

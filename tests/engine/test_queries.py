@@ -82,9 +82,11 @@ def test_refresh_with_another_calendar_compiles_its_own_queries(mk, tmp_path, mo
 def test_profile_cells_per_reading_equal_cells_per_slot(backend, mk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     build(mk, tmp_path, DAYS)
     readings = readings_table(backend, tmp_path)
+    index = ibis.memtable(profiles.index_table(np.array(["m1"])))  # m2, tot by name
     cells = {
-        by_slot: profiles.from_cells(
-            backend.to_pyarrow(agg.profile_cells(readings, by_slot=by_slot))
+        by_slot: profiles.add_cells(
+            profiles.ProfileSums.zeros(np.array(["m1"])),
+            backend.to_pyarrow(agg.profile_cells(readings, index, by_slot=by_slot)),
         )
         for by_slot in (True, False)
     }

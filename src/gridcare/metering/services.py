@@ -115,7 +115,9 @@ def readings_import_files(
             )
         except FileFormatError as exc:
             raise _batch_fail(batch, exc) from exc
-        aggregates_refresh(store=store, days=report.days, progress=progress)
+        aggregates_refresh(
+            store=store, days=report.days, additions=_additions(report), progress=progress
+        )
     return _batch_finish(batch, report, actor=actor)
 
 
@@ -135,8 +137,12 @@ def readings_import_records(
             )
         except FileFormatError as exc:
             raise _batch_fail(batch, exc) from exc
-        aggregates_refresh(store=store, days=report.days)
+        aggregates_refresh(store=store, days=report.days, additions=_additions(report))
     return _batch_finish(batch, report, actor=actor)
+
+
+def _additions(report: IngestReport) -> dict[dt.date, str]:
+    return dict.fromkeys(report.added_only, report.batch_id)
 
 
 def _known_meters() -> list[str]:

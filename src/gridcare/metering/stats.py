@@ -4,7 +4,7 @@ the ORM (`TransformerDay`, `LoadEvent`) so console lists need no warehouse query
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -33,9 +33,16 @@ def power_factor_current() -> float:
 
 
 def aggregates_refresh(
-    *, store: Store, days: Sequence[dt.date], progress: Progress | None = None
+    *,
+    store: Store,
+    days: Sequence[dt.date],
+    additions: Mapping[dt.date, str] | None = None,
+    progress: Progress | None = None,
 ) -> materialize.RefreshReport | None:
-    """Re-materialise the aggregates of `days` and sync the transformer statistics."""
+    """Re-materialise the aggregates of `days` and sync the transformer statistics.
+
+    `additions`: days where one import only added readings, with its batch id
+    (`IngestReport.added_only`; see `materialize.refresh`)."""
     if not days:
         return None
     if progress:
@@ -48,6 +55,7 @@ def aggregates_refresh(
         tou=tou_calendar_default(),
         backend=settings.WAREHOUSE_URL,
         power_factor=power_factor_current(),
+        additions=additions,
     )
     _sync(store, list(days))
     if progress:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, date
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from gridcare.metering.engine import schema as s
@@ -149,23 +150,39 @@ def profile_sums(readings: ir.Table, *, by_month: bool = True) -> ir.Table:
     return r.group_by(keys).aggregate(kwh_sum=r[s.KWH].sum(), readings=r.count())
 
 
-def profile_cells(readings: ir.Table, *, by_slot: bool = True) -> ir.Table:
-    """What the materialised month profile adds (`profiles.from_cells`): rows of meter_id,
-    slot, kwh_sum and readings, a (meter, slot) possibly more than once (add them up).
+def profile_cells(readings: ir.Table, index: ir.Table, *, by_slot: bool = True) -> ir.Table:
+    """What the materialised month profile adds (`profiles.add_cells`): rows of `cell`,
+    meter_id, slot, kwh_sum [and readings], a (meter, slot) possibly more than once.
 
-    `by_slot`: sum per meter and slot first (`profile_sums`), for many days; without it
-    every reading is a cell of its own, which for one or two days is cheaper than grouping
-    1.92 M meter-slots.
+    `index` (meter_id, row) numbers the meters the month's sums already hold, so that rows
+    come back keyed by a number and folding them needs no text: `cell` = row × 96 + slot,
+    NULL for a meter outside the index, whose meter_id is given instead (NULL otherwise).
+    Suspect readings are left out.
+
+    `by_slot`: sum per cell first (with the count as `readings`), for many days; without
+    it every reading is a cell of its own (no `readings` column: one each), which for one
+    or two days is cheaper than grouping 1.92 M meter-slots.
+
+    >>> con, readings, meters, transformers = _example_tables()
+    >>> index = ibis.memtable({"meter_id": ["m1"], "row": [0]})
+    >>> out = profile_cells(readings, index).filter(ibis._.slot == 0).order_by("cell", "meter_id")
+    >>> [tuple(r.values()) for r in con.to_pyarrow(out).to_pylist()]
+    [(0, None, 0, 1.0, 1), (None, 'm2', 0, 0.5, 1), (None, 'tot', 0, 0.8, 1)]
     """
-    if by_slot:
-        return profile_sums(readings, by_month=False)
     r = readings.filter(readings[s.QUALITY].isnull() | (readings[s.QUALITY] != s.QUALITY_SUSPECT))
-    return r.select(
-        s.METER_ID,
-        slot_of_second(local_second_of_day(r[s.TS])).name(SLOT),
-        r[s.KWH].name("kwh_sum"),
-        ibis.literal(1, type="int64").name("readings"),
+    j = r.left_join(index, r[s.METER_ID] == index[s.METER_ID])
+    slot = slot_of_second(local_second_of_day(j[s.TS])).cast("int64")
+    cells = j.select(
+        cell=j["row"].cast("int64") * s.INTERVALS_PER_DAY + slot,
+        meter_id=ibis.ifelse(j["row"].isnull(), j[s.METER_ID], ibis.null(dt.string)),
+        slot=slot,
+        kwh_sum=j[s.KWH],
     )
+    if by_slot:
+        return cells.group_by(["cell", s.METER_ID, SLOT]).aggregate(
+            kwh_sum=cells["kwh_sum"].sum(), readings=cells.count().cast("int64")
+        )
+    return cells
 
 
 def profiles_from_sums(sums: ir.Table) -> ir.Table:

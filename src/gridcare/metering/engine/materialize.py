@@ -30,9 +30,14 @@ touched day are rewritten.
 
 `meter_profile` keeps per meter and month the 96 slot sums as vectors (`kwh_sum`,
 `readings`; see `profiles`, equal to `aggregate.meter_profiles` by month) and a small
-manifest of the days already summed (`_days.json`, tied to the data file by size and
-mtime). New days are added to the sums; a day summed before (a re-import) or a missing or
-stale manifest rebuilds that month from all its reading partitions.
+manifest (`_days.json`, tied to the data file by size and mtime) of the days already
+summed and of the imports whose additions to a summed day are in the sums. New days are
+added to the sums. A summed day is touched again by nearly every import (a gap at the
+end of yesterday estimated once today's first reading is in): when the import only
+added readings to it (`additions`, from `IngestReport.added_only`), only that import's
+rows of the day are added. Any other touch of a summed day (a value replaced, a
+re-estimate, a refresh without `additions`), or a missing or stale manifest, rebuilds the
+month from all its reading partitions.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -50,6 +55,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
@@ -79,10 +85,12 @@ from gridcare.metering.engine.backend import (
     read_partitioned,
     store_path,
 )
+from gridcare.metering.engine.io import sql_str
 from gridcare.metering.engine.plans import (
     DAYS,
     DAYS_SCHEMA,
     METERS,
+    PROFILE_INDEX,
     PROFILE_READINGS,
     READINGS,
     TRANSFORMERS,
@@ -163,6 +171,7 @@ def refresh(
     store: Any = None,
     con: BaseBackend | None = None,
     calendar: TouCalendar | None = None,
+    additions: Mapping[date, str] | None = None,
 ) -> RefreshReport:
     """Recompute every aggregate's partitions for the `days` an import touched.
 
@@ -171,9 +180,11 @@ def refresh(
     are the dimensions (Arrow or Ibis tables); `backend` a URL for `connect` or a backend;
     `power_factor` turns kVA ratings into kW for load rates. Day-level aggregates are
     rebuilt from those days' readings only; months from the day-level results and the
-    profile sums (see the module docstring). The queries are compiled once per shape and
-    kept under `<root>/agg/_queries` (`queries`). `store`, `con` and `calendar` are
-    accepted as aliases of `store_root`, `backend` and `tou`.
+    profile sums (see the module docstring). `additions` maps touched days where one
+    import only added readings to that import's batch id (`IngestReport.added_only`).
+    The queries are compiled once per shape and kept under `<root>/agg/_queries`
+    (`queries`). `store`, `con` and `calendar` are accepted as aliases of `store_root`,
+    `backend` and `tou`.
     """
     if (store_root is None and store is None) or meters is None or transformers is None:
         raise TypeError("refresh() needs the store and the meters and transformers dimensions")
@@ -204,8 +215,10 @@ def refresh(
     month_days = [d for d, _ in partition_files(aggregate_dir(root, "daily_tou"), s.DAY)]
     month_days = [d for d in month_days if d.replace(day=1) in months]
     writer.derive("monthly", "daily_tou", month_days, targets=months)
+    dimension = profiles.sorted_names(meters_a[s.METER_ID])
     for month in months:
-        _refresh_profile(writer, month, [d for d in touched if d.replace(day=1) == month])
+        touched_here = [d for d in touched if d.replace(day=1) == month]
+        _refresh_profile(writer, month, touched_here, dimension, dict(additions or {}))
     return RefreshReport(touched, months, writer.report())
 
 
@@ -213,8 +226,10 @@ def _arrow(con: BaseBackend, table: pa.Table | ir.Table) -> pa.Table:
     return table if isinstance(table, pa.Table) else con.to_pyarrow(table)
 
 
-def _bind_readings(session: Session, root: Path, name: str, days: Sequence[date]) -> None:
-    """`name` := the stored readings of `days`."""
+def _bind_readings(
+    session: Session, root: Path, name: str, days: Sequence[date], batch_id: str | None = None
+) -> None:
+    """`name` := the stored readings of `days` (only import `batch_id`'s, if given)."""
     base = root / READINGS_DIR
     session.bind_parquet(
         name,
@@ -223,6 +238,7 @@ def _bind_readings(session: Session, root: Path, name: str, days: Sequence[date]
         base=base,
         key=s.DAY,
         empty=READINGS_SCHEMA.to_pyarrow(),
+        where=None if batch_id is None else f"{s.BATCH_ID} = {sql_str(batch_id)}",
     )
 
 
@@ -282,26 +298,49 @@ def _refresh_events(writer: PartitionWriter, touched: Sequence[date]) -> None:
 # --- profiles -------------------------------------------------------------------------------
 
 
-def _read_manifest(part_dir: Path) -> list[date] | None:
-    """Days already summed into the month's profile, or None if unknown/stale."""
+@dataclass(frozen=True)
+class _Manifest:
+    """What a month's profile sums hold: the days summed, and per summed day the imports
+    whose additions to it came after (added again, they would count twice)."""
+
+    days: frozenset[date]
+    added: dict[date, frozenset[str]]
+
+    def holds(self, day: date, batch_id: str | None) -> bool:
+        return batch_id is not None and batch_id in self.added.get(day, frozenset())
+
+
+def _read_manifest(part_dir: Path) -> _Manifest | None:
+    """The month's manifest, or None if unknown/stale."""
     data, manifest = part_dir / DATA_FILE, part_dir / PROFILE_MANIFEST
     try:
         info = json.loads(manifest.read_text())
         stat = data.stat()
-    except (OSError, ValueError):
+        if info.get("size") != stat.st_size or info.get("mtime_ns") != stat.st_mtime_ns:
+            return None
+        return _Manifest(
+            frozenset(date.fromisoformat(d) for d in info["days"]),
+            {
+                date.fromisoformat(d): frozenset(batches)
+                for d, batches in info.get("added", {}).items()
+            },
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if info.get("size") != stat.st_size or info.get("mtime_ns") != stat.st_mtime_ns:
-        return None
-    return [date.fromisoformat(d) for d in info["days"]]
 
 
-def _write_manifest(part_dir: Path, days: Sequence[date]) -> None:
+def _write_manifest(part_dir: Path, manifest: _Manifest) -> None:
     stat = (part_dir / DATA_FILE).stat()
     tmp = part_dir / f".{PROFILE_MANIFEST}.{uuid.uuid4().hex}"
     tmp.write_text(
         json.dumps(
             {
-                "days": [d.isoformat() for d in sorted(days)],
+                "days": [d.isoformat() for d in sorted(manifest.days)],
+                "added": {
+                    d.isoformat(): sorted(b)
+                    for d, b in sorted(manifest.added.items())
+                    if d in manifest.days
+                },
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
             }
@@ -310,37 +349,61 @@ def _write_manifest(part_dir: Path, days: Sequence[date]) -> None:
     os.replace(tmp, part_dir / PROFILE_MANIFEST)
 
 
-def _profile_sums(writer: PartitionWriter, days: Sequence[date]) -> profiles.ProfileSums:
+def _add_days(
+    writer: PartitionWriter,
+    base: profiles.ProfileSums,
+    days: Sequence[date],
+    batch_id: str | None = None,
+) -> profiles.ProfileSums:
+    """`base` plus the readings of `days` (only import `batch_id`'s, if given)."""
     if not days:
-        return profiles.ProfileSums.empty()
-    _bind_readings(writer.session, writer.root, PROFILE_READINGS, days)
+        return base
+    session = writer.session
+    _bind_readings(session, writer.root, PROFILE_READINGS, days, batch_id)
+    session.bind_arrow(PROFILE_INDEX, profiles.index_table(base.meter_ids))
     sql = writer.plans.profile_cells(by_slot=len(days) > _PROFILE_CELLS_PER_READING_DAYS)
-    return profiles.from_cells(writer.session.fetch(sql))
+    return profiles.add_cells(base, session.fetch(sql))
 
 
-def _refresh_profile(writer: PartitionWriter, month: date, touched: Sequence[date]) -> None:
-    """Add the touched days to the month's slot sums (`profiles`), or rebuild the month from
-    all its reading partitions when a touched day was summed before or the manifest is
-    missing or stale."""
+def _refresh_profile(
+    writer: PartitionWriter,
+    month: date,
+    touched: Sequence[date],
+    dimension: np.ndarray,
+    additions: dict[date, str],
+) -> None:
+    """Bring the month's slot sums (`profiles`) up to date with the touched days: add new
+    days whole and an import's additions to summed days (see the module docstring), or
+    rebuild the month from all its reading partitions, numbering the meters of the
+    `dimension` (sorted)."""
     started = time.perf_counter()
     root = writer.root
     part_dir = aggregate_dir(root, "meter_profile") / f"{agg.MONTH}={month.isoformat()}"
     data = part_dir / DATA_FILE
-    summed = _read_manifest(part_dir)
-    stored = [d for d, _ in partition_files(root / READINGS_DIR, s.DAY)]
-    if summed is not None and not set(summed) & set(touched):
-        days = sorted(set(summed) | set(touched))
-        sums = profiles.read_profile(data) + _profile_sums(
-            writer, [d for d in touched if d in stored]
-        )
+    stored = {d for d, _ in partition_files(root / READINGS_DIR, s.DAY)}
+    old = _read_manifest(part_dir)
+    summed_again = [d for d in touched if old is not None and d in old.days]
+    if old is not None and all(d in additions for d in summed_again):
+        new_days = [d for d in touched if d not in old.days and d in stored]
+        sums = _add_days(writer, profiles.read_profile(data), new_days)
+        for batch_id in sorted({additions[d] for d in summed_again}):
+            again = [d for d in summed_again if additions[d] == batch_id]
+            sums = _add_days(
+                writer, sums, [d for d in again if not old.holds(d, batch_id)], batch_id
+            )
+        days, added = old.days | set(new_days), dict(old.added)
     else:
-        days = sorted(d for d in stored if d.replace(day=1) == month)
-        sums = _profile_sums(writer, days)
+        days = frozenset(d for d in stored if d.replace(day=1) == month)
+        sums, added = _add_days(writer, profiles.ProfileSums.zeros(dimension), sorted(days)), {}
+    for day in touched:  # what these imports added is in the sums now, however it came in
+        if day in additions:
+            added[day] = added.get(day, frozenset()) | {additions[day]}
+    sums = sums.with_readings()
     written = removed = rows = 0
     if len(sums.meter_ids):
         rows = profiles.write_profile(sums, data)
         keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
-        _write_manifest(part_dir, days)
+        _write_manifest(part_dir, _Manifest(frozenset(days), added))
         written = 1
     elif part_dir.exists():
         shutil.rmtree(part_dir)

@@ -295,13 +295,14 @@ class Batch(Sources):
     def _write(self, changed: str, report: IngestReport, *, has_stored: bool) -> None:
         """Rewrite every day partition with changes; edit-log parts; commit together."""
         con = self.con
-        day_nums = [
-            int(r[0])
-            for r in con.execute(
-                f"SELECT DISTINCT {day_num_sql('ts_us')} FROM ({changed}) ORDER BY 1"
-            ).fetchall()
-        ]
+        per_day = con.execute(
+            f"SELECT {day_num_sql('ts_us')}, bool_or(had_old) FROM ({changed}) GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        day_nums = [int(d) for d, _ in per_day]
         report.days = [date(1970, 1, 1) + timedelta(days=d) for d in day_nums]
+        report.added_only = [
+            day for day, (_, replaced) in zip(report.days, per_day, strict=True) if not replaced
+        ]
         if not day_nums:
             return
         names = self._meter_names()

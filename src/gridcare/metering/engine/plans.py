@@ -6,6 +6,7 @@ Every query reads fixed names that `materialize.refresh` binds before running it
 | ---------------------- | ---------------------------------------------------------- |
 | `_gc_readings`         | readings of the touched days (`READINGS_SCHEMA`)            |
 | `_gc_profile_readings` | readings of the days being added to a month profile        |
+| `_gc_profile_index`    | the meters a month profile holds, numbered (`profiles`)    |
 | `_gc_meters`           | the meters dimension                                       |
 | `_gc_transformers`     | the transformers dimension                                 |
 | `_gc_days`             | the touched days (`day` DATE)                              |
@@ -33,6 +34,8 @@ from gridcare.metering.engine.tou import TouCalendar
 
 READINGS = "_gc_readings"
 PROFILE_READINGS = "_gc_profile_readings"
+PROFILE_INDEX = "_gc_profile_index"
+PROFILE_INDEX_SCHEMA = pa.schema([pa.field(s.METER_ID, pa.string()), pa.field("row", pa.int32())])
 METERS = "_gc_meters"
 TRANSFORMERS = "_gc_transformers"
 DAYS = "_gc_days"
@@ -96,8 +99,10 @@ class Plans:
 
     def profile_cells(self, *, by_slot: bool) -> str:
         readings = placeholder(PROFILE_READINGS, READINGS_SCHEMA)
+        index = placeholder(PROFILE_INDEX, ibis.Schema.from_pyarrow(PROFILE_INDEX_SCHEMA))
         return self._sql(
-            f"profile_cells:{by_slot}", lambda: agg.profile_cells(readings, by_slot=by_slot)
+            f"profile_cells:{by_slot}",
+            lambda: agg.profile_cells(readings, index, by_slot=by_slot),
         )
 
     # --- from other aggregates (`source`: the schema its partitions are read with) ---

@@ -102,24 +102,27 @@ class Session:
         base: Path,
         key: str,
         empty: pa.Schema,
+        where: str | None = None,
     ) -> None:
         """`name` := `SELECT columns` over hive-partitioned Parquet `files` under `base`,
-        the partition `key` read as a DATE; with no files, an empty table of `empty`."""
+        the partition `key` read as a DATE, only the rows matching the SQL condition
+        `where` if given; with no files, an empty table of `empty`."""
         if not files:
             self.bind_arrow(name, empty.empty_table())
             return
+        condition = f" WHERE {where}" if where else ""
         if self.spark:
             raw = f"{name}_files"
             spark_partitions(self.con, base, files).createOrReplaceTempView(raw)
             self.con._session.sql(
-                f"SELECT {columns}, CAST({key} AS DATE) AS {key} FROM {raw}"
+                f"SELECT {columns}, CAST({key} AS DATE) AS {key} FROM {raw}{condition}"
             ).createOrReplaceTempView(name)
             return
         listed = ", ".join(sql_str(f) for f in files)
         self.con.raw_sql(
             f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT {columns},"
             f" CAST({key} AS DATE) AS {key}"
-            f" FROM read_parquet([{listed}], hive_partitioning = true)"
+            f" FROM read_parquet([{listed}], hive_partitioning = true){condition}"
         )
 
     def bind_arrow(self, name: str, table: pa.Table) -> None:

@@ -55,7 +55,10 @@ class IngestReport:
       how many of them are stored as `S`;
     - `estimated`: gap values written with quality `E` (new, or re-estimated because a
       neighbour changed; a changed estimate is also logged in the edit log);
-    - `days`: Beijing days whose partition this import rewrote (refresh exactly those).
+    - `days`: Beijing days whose partition this import rewrote (refresh exactly those);
+      `added_only`: those of them where it only added readings (replaced, re-estimated or
+      re-flagged none): a sum over readings can add this batch's rows of such a day
+      instead of summing the day again (`materialize.refresh(additions=…)`).
     """
 
     batch_id: str
@@ -70,6 +73,7 @@ class IngestReport:
     estimated: int = 0
     suspect: int = 0
     days: list[date] = field(default_factory=list)
+    added_only: list[date] = field(default_factory=list)
     by_code: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     reject_report: str | None = None
@@ -77,11 +81,13 @@ class IngestReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["days"] = [d.isoformat() for d in self.days]
+        data["added_only"] = [d.isoformat() for d in self.added_only]
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IngestReport:
         values = dict(data)
         values["days"] = [date.fromisoformat(d) for d in values.get("days", [])]
+        values["added_only"] = [date.fromisoformat(d) for d in values.get("added_only", [])]
         values["rejections"] = [Rejection.from_dict(r) for r in values.get("rejections", [])]
         return cls(**values)
