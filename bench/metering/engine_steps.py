@@ -6,7 +6,9 @@
   `transformer_load_curve`, `meter_profiles`, `completeness` over
   `backend.readings_table(connect("duckdb://"), store, days)`, written with `to_parquet`.
 - `refresh_all`, `increment_ingest`, `increment_refresh`: `engine.materialize.refresh` for
-  every day, then `ingest_files` of the extra day and `refresh` of that day only.
+  every day, then `ingest_files` of the extra day and `refresh` of what that import
+  reported, as `gridcare meter import` does: its `days` (the extra day and the day before,
+  whose last interval an estimate fills) with its `added_only` days as `additions`.
 
 Engine modules are imported lazily: a missing module or function makes the step report
 "not available" (`NotAvailable`) instead of failing the whole run.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -173,7 +176,9 @@ def aggregate_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
     return stored_readings(ctx.store), total, extra
 
 
-def refresh(ctx: Context, days: list[dt.date]) -> dict[str, Any]:
+def refresh(
+    ctx: Context, days: list[dt.date], additions: dict[dt.date, str] | None = None
+) -> dict[str, Any]:
     """`materialize.refresh` of `days` on the engine's own store; returns its report."""
     function = engine("materialize", "refresh")
     root = ctx.own_store("engine")
@@ -187,8 +192,30 @@ def refresh(ctx: Context, days: list[dt.date]) -> dict[str, Any]:
         transformers=pq.read_table(ctx.ds.transformers_parquet),
         tou=engine("tou", "GUANGDONG_TOU"),
         backend="duckdb://",
+        additions=additions,
     )
     return report.to_dict() if hasattr(report, "to_dict") else {}
+
+
+def _increment_report_path(ctx: Context) -> Path:
+    return ctx.own_store("engine").parent / "increment-report.json"
+
+
+def _save_increment(ctx: Context, report: dict[str, Any]) -> None:
+    """What the extra day's import touched, for the refresh step (another process)."""
+    keep = {k: report.get(k) for k in ("batch_id", "days", "added_only")}
+    _increment_report_path(ctx).write_text(json.dumps(keep, default=str), encoding="utf-8")
+
+
+def _increment_touched(ctx: Context) -> tuple[list[dt.date], dict[dt.date, str]]:
+    """(days, additions) the extra day's import reported."""
+    try:
+        saved = json.loads(_increment_report_path(ctx).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise NotAvailable("no report of the extra day's import (run increment_ingest)") from exc
+    days = [dt.date.fromisoformat(d) for d in saved["days"]]
+    added = [dt.date.fromisoformat(d) for d in saved.get("added_only") or []]
+    return days, dict.fromkeys(added, saved["batch_id"])
 
 
 def _refresh_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -218,10 +245,14 @@ def run_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
         return rows, _written(report), {"seconds": _refresh_summary(report)}
     if step == "increment_ingest":
         report = ingest(ctx, ctx.ds.increment_files(), ctx.own_store("engine"), INCREMENT_BATCH_ID)
+        _save_increment(ctx, report)
         rows = int(ctx.ds.load_manifest()["increment_csv_rows"])
-        return rows, int(report.get("accepted", 0)), _report_summary(report)
+        summary = {**_report_summary(report), "days": report.get("days")}
+        return rows, int(report.get("accepted", 0)), summary
     if step == "increment_refresh":
-        report = refresh(ctx, [ctx.days[-1] + dt.timedelta(days=1)])
+        days, additions = _increment_touched(ctx)
+        report = refresh(ctx, days, additions)
         rows = int(ctx.ds.load_manifest()["increment_csv_rows"])
-        return rows, _written(report), {"seconds": _refresh_summary(report)}
+        extra = {"days": [d.isoformat() for d in days], "seconds": _refresh_summary(report)}
+        return rows, _written(report), extra
     raise NotAvailable(f"no engine step {step}")

@@ -240,23 +240,27 @@ def test_materialised_profile_equals_the_meter_profiles_expression(mk, tmp_path)
 AFTER = datetime(2024, 6, 1, tzinfo=UTC)  # every reading of these tests is in the past
 
 
-def _import_and_refresh(mk: Any, store: Any, records: list[dict[str, Any]], batch: str) -> Any:
+def _import_and_refresh(
+    mk: Any, store: Any, records: list[dict[str, Any]], batch: str, backend: Any = "duckdb://"
+) -> Any:
     report = put(records, store, meters=["M1", "M2"], batch_id=batch, now=AFTER)
     meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
     additions = dict.fromkeys(report.added_only, report.batch_id)
+    transformers = mk.transformers([("T1", 25)])
     materialize.refresh(
-        store.root, report.days, meters, mk.transformers([("T1", 25)]), additions=additions
+        store.root, report.days, meters, transformers, backend=backend, additions=additions
     )
     return report
 
 
-def test_profile_adds_an_import_s_rows_to_a_summed_day_once(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_profile_adds_an_import_s_rows_to_a_summed_day_once(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Day 2's first reading fills the last interval of day 1 (summed already): only that
     estimate is added; running the same refresh again adds nothing; a full rebuild agrees."""
     store = Store(tmp_path)
     day1 = series("M1", bj(1, 0, 15), [1.0] * 95) + series("M2", bj(1, 0, 15), [0.5] * 96)
-    _import_and_refresh(mk, store, day1, "b1")
-    report = _import_and_refresh(mk, store, series("M1", bj(2, 0, 15), [3.0] * 96), "b2")
+    _import_and_refresh(mk, store, day1, "b1", backend)
+    day2 = series("M1", bj(2, 0, 15), [3.0] * 96)
+    report = _import_and_refresh(mk, store, day2, "b2", backend)
     assert report.added_only == report.days == [date(2024, 5, 1), date(2024, 5, 2)]
     month = date(2024, 5, 1)
     part = materialize.aggregate_dir(tmp_path, "meter_profile") / f"month={month}"
@@ -269,9 +273,11 @@ def test_profile_adds_an_import_s_rows_to_a_summed_day_once(mk, tmp_path) -> Non
     meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
     transformers = mk.transformers([("T1", 25)])
     additions = dict.fromkeys(report.days, "b2")
-    materialize.refresh(tmp_path, report.days, meters, transformers, additions=additions)
+    again = {"backend": backend, "additions": additions}
+    materialize.refresh(tmp_path, report.days, meters, transformers, **again)
     assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
-    materialize.refresh(tmp_path, report.days, meters, transformers)  # no additions: rebuild
+    rebuild = {"backend": backend}  # no additions: the month is summed again
+    materialize.refresh(tmp_path, report.days, meters, transformers, **rebuild)
     assert json.loads((part / "_days.json").read_text())["added"] == {}
     assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
 

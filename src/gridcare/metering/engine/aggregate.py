@@ -159,9 +159,9 @@ def profile_cells(readings: ir.Table, index: ir.Table, *, by_slot: bool = True) 
     NULL for a meter outside the index, whose meter_id is given instead (NULL otherwise).
     Suspect readings are left out.
 
-    `by_slot`: sum per cell first (with the count as `readings`), for many days; without
-    it every reading is a cell of its own (no `readings` column: one each), which for one
-    or two days is cheaper than grouping 1.92 M meter-slots.
+    `by_slot`: sum per meter and slot first (with the count as `readings`), for many
+    days; without it every reading is a cell of its own (no `readings` column: one each),
+    which for one or two days is cheaper than grouping 1.92 M meter-slots.
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> index = ibis.memtable({"meter_id": ["m1"], "row": [0]})
@@ -170,19 +170,21 @@ def profile_cells(readings: ir.Table, index: ir.Table, *, by_slot: bool = True) 
     [(0, None, 0, 1.0, 1), (None, 'm2', 0, 0.5, 1), (None, 'tot', 0, 0.8, 1)]
     """
     r = readings.filter(readings[s.QUALITY].isnull() | (readings[s.QUALITY] != s.QUALITY_SUSPECT))
-    j = r.left_join(index, r[s.METER_ID] == index[s.METER_ID])
-    slot = slot_of_second(local_second_of_day(j[s.TS])).cast("int64")
-    cells = j.select(
-        cell=j["row"].cast("int64") * s.INTERVALS_PER_DAY + slot,
-        meter_id=ibis.ifelse(j["row"].isnull(), j[s.METER_ID], ibis.null(dt.string)),
-        slot=slot,
-        kwh_sum=j[s.KWH],
-    )
-    if by_slot:
-        return cells.group_by(["cell", s.METER_ID, SLOT]).aggregate(
-            kwh_sum=cells["kwh_sum"].sum(), readings=cells.count().cast("int64")
+    slot = slot_of_second(local_second_of_day(r[s.TS])).cast("int64").name(SLOT)
+    if by_slot:  # grouped by text first: DuckDB does that faster than joining every reading
+        cells = r.group_by([r[s.METER_ID], slot]).aggregate(
+            kwh_sum=r[s.KWH].sum(), readings=r.count().cast("int64")
         )
-    return cells
+    else:
+        cells = r.select(s.METER_ID, slot, kwh_sum=r[s.KWH])
+    j = cells.left_join(index, cells[s.METER_ID] == index[s.METER_ID])
+    sums = ["kwh_sum", "readings"] if by_slot else ["kwh_sum"]
+    return j.select(
+        cell=j["row"].cast("int64") * s.INTERVALS_PER_DAY + j[SLOT],
+        meter_id=ibis.ifelse(j["row"].isnull(), j[s.METER_ID], ibis.null(dt.string)),
+        slot=j[SLOT],
+        **{c: j[c] for c in sums},
+    )
 
 
 def profiles_from_sums(sums: ir.Table) -> ir.Table:

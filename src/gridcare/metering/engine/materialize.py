@@ -227,19 +227,40 @@ def _arrow(con: BaseBackend, table: pa.Table | ir.Table) -> pa.Table:
 
 
 def _bind_readings(
-    session: Session, root: Path, name: str, days: Sequence[date], batch_id: str | None = None
+    session: Session,
+    root: Path,
+    name: str,
+    days: Sequence[date],
+    only: Mapping[date, str] | None = None,
 ) -> None:
-    """`name` := the stored readings of `days` (only import `batch_id`'s, if given)."""
+    """`name` := the stored readings of `days`, and of the days in `only` the rows of the
+    import (batch id) given for each."""
     base = root / READINGS_DIR
+    only = only or {}
     session.bind_parquet(
         name,
-        [p for _, p in partition_files(base, s.DAY, days)],
+        [p for _, p in partition_files(base, s.DAY, [*days, *only])],
         ", ".join(s.READING_COLUMNS),
         base=base,
         key=s.DAY,
         empty=READINGS_SCHEMA.to_pyarrow(),
-        where=None if batch_id is None else f"{s.BATCH_ID} = {sql_str(batch_id)}",
+        where=_rows_of(days, only) if only else None,
     )
+
+
+def _rows_of(days: Sequence[date], only: Mapping[date, str]) -> str:
+    """SQL condition (both dialects) on raw reading partitions: all rows of `days`, only
+    the given import's rows of the days in `only`."""
+
+    def listed(values: Iterable[date]) -> str:
+        return ", ".join(f"DATE '{d.isoformat()}'" for d in values)
+
+    day = f"CAST({s.DAY} AS DATE)"
+    parts = [f"{day} IN ({listed(days)})"] if days else []
+    for batch_id in sorted(set(only.values())):
+        of_batch = [d for d, b in only.items() if b == batch_id]
+        parts.append(f"({day} IN ({listed(of_batch)}) AND {s.BATCH_ID} = {sql_str(batch_id)})")
+    return " OR ".join(parts)
 
 
 # --- load events ----------------------------------------------------------------------------
@@ -353,13 +374,14 @@ def _add_days(
     writer: PartitionWriter,
     base: profiles.ProfileSums,
     days: Sequence[date],
-    batch_id: str | None = None,
+    only: Mapping[date, str] | None = None,
 ) -> profiles.ProfileSums:
-    """`base` plus the readings of `days` (only import `batch_id`'s, if given)."""
-    if not days:
+    """`base` plus the readings of `days`, and of the days in `only` those of the import
+    given for each (one query)."""
+    if not days and not only:
         return base
     session = writer.session
-    _bind_readings(session, writer.root, PROFILE_READINGS, days, batch_id)
+    _bind_readings(session, writer.root, PROFILE_READINGS, days, only)
     session.bind_arrow(PROFILE_INDEX, profiles.index_table(base.meter_ids))
     sql = writer.plans.profile_cells(by_slot=len(days) > _PROFILE_CELLS_PER_READING_DAYS)
     return profiles.add_cells(base, session.fetch(sql))
@@ -385,12 +407,8 @@ def _refresh_profile(
     summed_again = [d for d in touched if old is not None and d in old.days]
     if old is not None and all(d in additions for d in summed_again):
         new_days = [d for d in touched if d not in old.days and d in stored]
-        sums = _add_days(writer, profiles.read_profile(data), new_days)
-        for batch_id in sorted({additions[d] for d in summed_again}):
-            again = [d for d in summed_again if additions[d] == batch_id]
-            sums = _add_days(
-                writer, sums, [d for d in again if not old.holds(d, batch_id)], batch_id
-            )
+        only = {d: additions[d] for d in summed_again if not old.holds(d, additions[d])}
+        sums = _add_days(writer, profiles.read_profile(data), new_days, only)
         days, added = old.days | set(new_days), dict(old.added)
     else:
         days = frozenset(d for d in stored if d.replace(day=1) == month)
