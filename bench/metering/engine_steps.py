@@ -5,6 +5,8 @@
 - `tou_daily`, `transformer_load`, `profiles`, `quality`: `engine.aggregate.daily_tou`,
   `transformer_load_curve`, `meter_profiles`, `completeness` over
   `backend.readings_table(connect("duckdb://"), store, days)`, written with `to_parquet`.
+- `import_cli`, `increment_import`: the same ingest and refresh in one process, as the
+  command runs them (the refresh then starts with the import's memory already in use).
 - `refresh_all`, `increment_ingest`, `increment_refresh`: `engine.materialize.refresh` for
   every day, then `ingest_files` of the extra day and `refresh` of what that import
   reported, as `gridcare meter import` does: its `days` (the extra day and the day before,
@@ -231,6 +233,35 @@ def _written(report: dict[str, Any]) -> int:
     return sum(rows.values())
 
 
+def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any]]:
+    """Ingest, then refresh what the import reported, in this one process, the way
+    `gridcare meter import` (`metering.services.readings_import_files`) runs them: the
+    whole dataset into a fresh store (`import_cli`), or the extra day (`increment_import`)."""
+    whole = step == "import_cli"
+    files = ctx.ds.csv_files() if whole else ctx.ds.increment_files()
+    batch_id = BATCH_ID if whole else INCREMENT_BATCH_ID
+    started = time.perf_counter()
+    report = ingest(ctx, files, ctx.own_store("engine"), batch_id)
+    ingested = time.perf_counter()
+    days = [dt.date.fromisoformat(d) for d in report["days"]]
+    additions = dict.fromkeys((dt.date.fromisoformat(d) for d in report["added_only"]), batch_id)
+    refreshed = refresh(ctx, days, additions)
+    finished = time.perf_counter()
+    _written(refreshed)
+    manifest = ctx.ds.load_manifest()
+    rows = int(manifest["csv_rows"] if whole else manifest["increment_csv_rows"])
+    return (
+        rows,
+        int(report.get("accepted", 0)),
+        {
+            "ingest_seconds": round(ingested - started, 3),
+            "refresh_seconds": round(finished - ingested, 3),
+            "days": len(days),
+            "refresh": _refresh_summary(refreshed),
+        },
+    )
+
+
 def run_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
     """One step for `steps.py`: (readings processed, output rows, extra details)."""
     if step == "ingest":
@@ -249,6 +280,8 @@ def run_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
         rows = int(ctx.ds.load_manifest()["increment_csv_rows"])
         summary = {**_report_summary(report), "days": report.get("days")}
         return rows, int(report.get("accepted", 0)), summary
+    if step in ("import_cli", "increment_import"):
+        return import_one_process(ctx, step)
     if step == "increment_refresh":
         days, additions = _increment_touched(ctx)
         report = refresh(ctx, days, additions)

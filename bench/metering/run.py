@@ -6,7 +6,9 @@ Generates the size if missing, then runs every step in a fresh subprocess (so th
 memory — the child's ru_maxrss — is per step), in this order: ingestion (DuckDB COPY, engine
 with full validation and reject report, pandas), each of the four core aggregates and all
 four in one process (DuckDB SQL, engine, pandas) on the same Parquet store, the engine's
-full materialisation, and the incremental day (ingest + refresh of that day).
+full materialisation, the incremental day (its import, then the refresh of the days that
+import reported, each in its own process), and both imports again the way `gridcare meter
+import` runs them, ingest and refresh in one process (`import_cli`, `increment_import`).
 
 Prints a rich table (seconds, readings/s, peak MB, time ratio to DuckDB SQL, speed-up over
 pandas, target, verdict) and writes it as Markdown to var/bench/metering-<size>.md with the
@@ -57,13 +59,20 @@ STEP_LABELS = {
     "quality": "quality counts",
     "pipeline": "four aggregates (one process)",
     "refresh_all": "materialise all days",
-    "import_cli": "≈ meter import (ingest + materialise)",
     "increment_ingest": "+1 day: ingest",
     "increment_refresh": "+1 day: refresh",
+    "import_cli": "meter import, one process (ingest + materialise)",
+    "increment_import": "+1 day: meter import, one process",
 }
-ENGINE_ONLY = ("refresh_all", "increment_ingest", "increment_refresh")
-DERIVED = ("import_cli",)
-ONCE = ("increment_ingest", "increment_refresh")
+ENGINE_ONLY = (
+    "refresh_all",
+    "increment_ingest",
+    "increment_refresh",
+    "import_cli",
+    "increment_import",
+)
+ONCE = ("increment_ingest", "increment_refresh", "increment_import")
+FRESH_STORE = ("ingest", "import_cli")  # start from an empty store
 MB = 1024 * 1024
 
 # Targets of the metering issue (engine) and its reference numbers for L (baselines).
@@ -152,9 +161,9 @@ def aggregate_store(ds: Dataset, rows: dict[tuple[str, str], Row]) -> Path:
 
 def step_inputs(ds: Dataset, step: str, store: Path) -> list[Path]:
     """The files a step reads (CSV for the imports, the readings store otherwise)."""
-    if step == "ingest":
+    if step in FRESH_STORE:
         return ds.csv_files()
-    if step == "increment_ingest":
+    if step in ("increment_ingest", "increment_import"):
         return ds.increment_files()
     root = ds.work("engine") / "store" if step in ENGINE_ONLY else store
     return sorted(root.glob("readings/day=*/*.parquet"))
@@ -196,7 +205,7 @@ def measure(
         store = aggregate_store(ds, rows)
         runs = []
         for attempt in range(1 if step in ONCE else repeat):
-            if step == "ingest":
+            if step in FRESH_STORE:
                 shutil.rmtree(ds.work(impl) / "store", ignore_errors=True)
                 (ds.work(impl) / "store").mkdir(parents=True)
             warm_cache(step_inputs(ds, step, store))
@@ -208,29 +217,6 @@ def measure(
                 break
         rows[(step, impl)] = median_row(runs)
     return rows
-
-
-def with_import_cli(rows: dict[tuple[str, str], Row]) -> dict[tuple[str, str], Row]:
-    """Add the derived row `gridcare meter import` ≈ engine ingest + materialise all days
-    (the command also records an ImportBatch in the ORM, not measured), after refresh_all."""
-    ingest, refresh = rows.get(("ingest", "engine")), rows.get(("refresh_all", "engine"))
-    if ingest is None or refresh is None:
-        return rows
-    if ingest.ok and refresh.ok:
-        result = StepResult(
-            seconds=ingest.result.seconds + refresh.result.seconds,
-            rows=ingest.result.rows,
-            output_rows=ingest.result.output_rows,
-        )
-    else:
-        result = StepResult(available=False, note="needs the engine's ingest and refresh")
-    derived = Row("import_cli", "engine", result, max(ingest.peak_mb, refresh.peak_mb), 0)
-    ordered: dict[tuple[str, str], Row] = {}
-    for key, row in rows.items():
-        ordered[key] = row
-        if key == ("refresh_all", "engine"):
-            ordered[("import_cli", "engine")] = derived
-    return ordered
 
 
 def median_row(runs: list[Row]) -> Row:
@@ -255,7 +241,7 @@ def _log_line(row: Row) -> str:
 
 def ratio_to(rows: dict[tuple[str, str], Row], row: Row, impl: str) -> float | None:
     """`row`'s seconds ÷ the seconds of `impl` on the comparable step (None if absent)."""
-    if row.step in (*ENGINE_ONLY, *DERIVED):
+    if row.step in ENGINE_ONLY:
         return None  # no baseline does the same work (materialise nine aggregates, increments)
     other = rows.get((row.step, impl))
     if not (row.ok and other is not None and other.ok and other.result.seconds):
@@ -288,6 +274,8 @@ def _target_text(size: Size, step: str) -> str:
         return "≤1 GB"
     if step == "increment_refresh":
         return "<5 % of full refresh"
+    if step == "increment_import":
+        return "refresh <5 % of the full one's"
     return ""
 
 
@@ -307,18 +295,25 @@ def _checks(size: Size, rows: dict[tuple[str, str], Row], row: Row) -> list[bool
         ]
     if row.step == "refresh_all":
         return [row.peak_mb <= ENGINE_PEAK_MB]
-    if row.step == "increment_refresh":
-        share = increment_share(rows)
+    if row.step in ("increment_refresh", "increment_import"):
+        share = increment_share(rows, row.step)
         return [share is not None and share < INCREMENT_SHARE]
     return []
 
 
-def increment_share(rows: dict[tuple[str, str], Row]) -> float | None:
-    """Incremental refresh seconds ÷ full materialisation seconds (engine)."""
-    part, full = rows.get(("increment_refresh", "engine")), rows.get(("refresh_all", "engine"))
-    if part is None or full is None or not (part.ok and full.ok and full.result.seconds):
+def increment_share(rows: dict[tuple[str, str], Row], step: str) -> float | None:
+    """The one-day refresh's seconds ÷ the full one's (engine): separate processes for
+    `increment_refresh`, the refresh parts of the one-process imports for
+    `increment_import`."""
+    full_step = "refresh_all" if step == "increment_refresh" else "import_cli"
+    part, full = rows.get((step, "engine")), rows.get((full_step, "engine"))
+    if part is None or full is None or not (part.ok and full.ok):
         return None
-    return part.result.seconds / full.result.seconds
+    if step == "increment_refresh":
+        return part.result.seconds / full.result.seconds if full.result.seconds else None
+    whole = (full.result.extra or {}).get("refresh_seconds")
+    one = (part.result.extra or {}).get("refresh_seconds")
+    return one / whole if one is not None and whole else None
 
 
 def cells(size: Size, rows: dict[tuple[str, str], Row], row: Row) -> list[str]:
@@ -329,8 +324,8 @@ def cells(size: Size, rows: dict[tuple[str, str], Row], row: Row) -> list[str]:
         return [STEP_LABELS[row.step], IMPL_LABELS[row.impl], na, "", "", "", "", "", target, met]
     vs_sql = ratio_to(rows, row, "duckdb") if row.impl != "duckdb" else None
     vs_pandas = ratio_to(rows, row, "pandas") if row.impl != "pandas" else None
-    if row.step == "increment_refresh":
-        share = increment_share(rows)
+    if row.step in ("increment_refresh", "increment_import"):
+        share = increment_share(rows, row.step)
         vs_sql, target = None, target + (f" ({share:.1%})" if share is not None else "")
     return [
         STEP_LABELS[row.step],
@@ -461,7 +456,7 @@ def main() -> None:
     console.log(f"{size.name}: {manifest['csv_rows']:,} CSV rows in {ds.root}")
     load_before = os.getloadavg()[0]
     steps = tuple(filter(None, args.steps.split(",")))
-    rows = with_import_cli(measure(size, ds, args.out, impls, args.repeat, console, steps))
+    rows = measure(size, ds, args.out, impls, args.repeat, console, steps)
     body = render(size, rows, console)
     lines = [
         *notes(rows),
