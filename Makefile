@@ -12,8 +12,12 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode compiled at install: where PYTHONDONTWRITEBYTECODE is set (these machines),
+# Python never caches it, and every process compiled Django, pandas and Ibis again
+# (`gridcare check` 3.9 s → 1.4 s).
 install: $(UV)
-	$(UV) sync --frozen --quiet --all-extras
+	$(UV) sync --frozen --quiet --all-extras --compile-bytecode
+	$(BIN)/python -m compileall -q src
 	npm ci --no-audit --no-fund --loglevel=error
 	./scripts/ensure-system-packages gettext
 	$(MAKE) --no-print-directory messages
