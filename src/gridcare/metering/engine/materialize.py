@@ -327,8 +327,8 @@ class _Manifest:
     days: frozenset[date]
     added: dict[date, frozenset[str]]
 
-    def holds(self, day: date, batch_id: str | None) -> bool:
-        return batch_id is not None and batch_id in self.added.get(day, frozenset())
+    def holds(self, day: date, batch_id: str) -> bool:
+        return batch_id in self.added.get(day, frozenset())
 
 
 def _read_manifest(part_dir: Path) -> _Manifest | None:

@@ -21,7 +21,8 @@ hold (`index_table`), so what comes back is keyed by integers (row × 96 + slot)
 straight into the month's matrices; only a meter outside the index comes back by name.
 Stored in long form (20,000 meters × 96 slots = 1.92 M rows with a string key), merging
 and rewriting a month cost a second or more per day.
-Memory: 1.5 kB per meter (1.5 GB per million meters) in the process that runs the refresh.
+Memory: 1.5 kB per meter (1.5 GB per million meters) in the process that runs the refresh,
+twice that while a day is added (`add_cells` leaves the month it was given as it was).
 
 >>> import pyarrow as pa
 >>> month = ProfileSums.zeros(np.array(["m1", "m2"]))
