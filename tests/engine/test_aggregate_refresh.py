@@ -291,3 +291,16 @@ def test_profile_rebuilds_a_month_when_an_import_replaced_a_value(mk, tmp_path) 
     assert sums.readings[0].tolist() == [1] * 96
     assert sums.kwh_sum[0, 0] == 2.0
     assert sums.kwh_sum[0, 1:].tolist() == [1.0] * 95
+
+
+def test_profile_adds_a_late_reading_to_a_summed_day(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A reading that arrives late for a slot nobody sent (no new day touched): added alone."""
+    store = Store(tmp_path)
+    early = series("M1", bj(1, 0, 15), [1.0] * 40) + series("M1", bj(1, 12, 15), [1.0] * 48)
+    _import_and_refresh(mk, store, early, "b1", backend)
+    late = series("M1", bj(1, 10, 15), [5.0])  # 10:00–10:15 is slot 40, far from any gap end
+    report = _import_and_refresh(mk, store, late, "b2", backend)
+    assert (report.days, report.added_only) == ([date(2024, 5, 1)], [date(2024, 5, 1)])
+    sums = _month_profile(tmp_path, date(2024, 5, 1))
+    assert sums.readings[0].sum() == 40 + 48 + 1
+    assert sums.kwh_sum[0, 40] == 5.0

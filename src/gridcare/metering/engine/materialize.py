@@ -235,32 +235,33 @@ def _bind_readings(
 ) -> None:
     """`name` := the stored readings of `days`, and of the days in `only` the rows of the
     import (batch id) given for each."""
+    if not only:
+        _bind_reading_files(session, root, name, days)
+        return
+    parts = [f"{name}_days"]
+    _bind_reading_files(session, root, parts[0], days)
+    for i, batch_id in enumerate(sorted(set(only.values()))):
+        parts.append(f"{name}_batch{i}")
+        of_batch = [d for d, b in only.items() if b == batch_id]
+        _bind_reading_files(session, root, parts[-1], of_batch, batch_id)
+    # A union, not one condition over all files: DuckDB then filters only the days that
+    # need it (an OR over both took twice as long as the new day alone).
+    session.bind_union(name, parts)
+
+
+def _bind_reading_files(
+    session: Session, root: Path, name: str, days: Sequence[date], batch_id: str | None = None
+) -> None:
     base = root / READINGS_DIR
-    only = only or {}
     session.bind_parquet(
         name,
-        [p for _, p in partition_files(base, s.DAY, [*days, *only])],
+        [p for _, p in partition_files(base, s.DAY, days)],
         ", ".join(s.READING_COLUMNS),
         base=base,
         key=s.DAY,
         empty=READINGS_SCHEMA.to_pyarrow(),
-        where=_rows_of(days, only) if only else None,
+        where=None if batch_id is None else f"{s.BATCH_ID} = {sql_str(batch_id)}",
     )
-
-
-def _rows_of(days: Sequence[date], only: Mapping[date, str]) -> str:
-    """SQL condition (both dialects) on raw reading partitions: all rows of `days`, only
-    the given import's rows of the days in `only`."""
-
-    def listed(values: Iterable[date]) -> str:
-        return ", ".join(f"DATE '{d.isoformat()}'" for d in values)
-
-    day = f"CAST({s.DAY} AS DATE)"
-    parts = [f"{day} IN ({listed(days)})"] if days else []
-    for batch_id in sorted(set(only.values())):
-        of_batch = [d for d, b in only.items() if b == batch_id]
-        parts.append(f"({day} IN ({listed(of_batch)}) AND {s.BATCH_ID} = {sql_str(batch_id)})")
-    return " OR ".join(parts)
 
 
 # --- load events ----------------------------------------------------------------------------

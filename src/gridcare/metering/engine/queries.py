@@ -125,6 +125,14 @@ class Session:
             f" FROM read_parquet([{listed}], hive_partitioning = true){condition}"
         )
 
+    def bind_union(self, name: str, parts: Sequence[str]) -> None:
+        """`name` := the rows of the bound names `parts` (same columns), one after another."""
+        union = " UNION ALL ".join(f"SELECT * FROM {part}" for part in parts)
+        if self.spark:
+            self.con._session.sql(union).createOrReplaceTempView(name)
+            return
+        self.con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {union}")
+
     def bind_arrow(self, name: str, table: pa.Table) -> None:
         """`name` := an Arrow table (small dimensions, lists of days)."""
         if self.spark:  # a temporary view of the memtable
