@@ -215,9 +215,14 @@ def _increment_touched(ctx: Context) -> tuple[list[dt.date], dict[dt.date, str]]
         saved = json.loads(_increment_report_path(ctx).read_text(encoding="utf-8"))
     except OSError as exc:
         raise NotAvailable("no report of the extra day's import (run increment_ingest)") from exc
-    days = [dt.date.fromisoformat(d) for d in saved["days"]]
-    added = [dt.date.fromisoformat(d) for d in saved.get("added_only") or []]
-    return days, dict.fromkeys(added, saved["batch_id"])
+    return _touched(saved)
+
+
+def _touched(report: dict[str, Any]) -> tuple[list[dt.date], dict[dt.date, str]]:
+    """(days, additions) of an import report as a dict (`IngestReport.to_dict`)."""
+    days = [dt.date.fromisoformat(d) for d in report["days"]]
+    added = [dt.date.fromisoformat(d) for d in report.get("added_only") or []]
+    return days, dict.fromkeys(added, report["batch_id"])
 
 
 def _refresh_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -243,8 +248,7 @@ def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any
     started = time.perf_counter()
     report = ingest(ctx, files, ctx.own_store("engine"), batch_id)
     ingested = time.perf_counter()
-    days = [dt.date.fromisoformat(d) for d in report["days"]]
-    additions = dict.fromkeys((dt.date.fromisoformat(d) for d in report["added_only"]), batch_id)
+    days, additions = _touched(report)
     refreshed = refresh(ctx, days, additions)
     finished = time.perf_counter()
     _written(refreshed)

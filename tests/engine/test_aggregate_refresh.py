@@ -245,10 +245,14 @@ def _import_and_refresh(
 ) -> Any:
     report = put(records, store, meters=["M1", "M2"], batch_id=batch, now=AFTER)
     meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
-    additions = dict.fromkeys(report.added_only, report.batch_id)
     transformers = mk.transformers([("T1", 25)])
     materialize.refresh(
-        store.root, report.days, meters, transformers, backend=backend, additions=additions
+        store.root,
+        report.days,
+        meters,
+        transformers,
+        backend=backend,
+        additions=report.additions,
     )
     return report
 
@@ -304,3 +308,18 @@ def test_profile_adds_a_late_reading_to_a_summed_day(backend, mk, tmp_path) -> N
     sums = _month_profile(tmp_path, date(2024, 5, 1))
     assert sums.readings[0].sum() == 40 + 48 + 1
     assert sums.kwh_sum[0, 40] == 5.0
+
+
+@pytest.mark.parametrize("manifest", ["{not json", '{"days": "2024-05-01", "added": 3}'])
+def test_profile_is_summed_again_when_its_manifest_is_unreadable(mk, tmp_path, manifest) -> None:  # type: ignore[no-untyped-def]
+    """Whatever the manifest says, an unreadable one is never trusted: the month is summed
+    from the readings and the manifest written again."""
+    store = Store(tmp_path)
+    _import_and_refresh(mk, store, series("M1", bj(1, 0, 15), [1.0] * 96), "b1")
+    part = materialize.aggregate_dir(tmp_path, "meter_profile") / "month=2024-05-01"
+    (part / "_days.json").write_text(manifest)
+    _import_and_refresh(mk, store, series("M1", bj(2, 0, 15), [2.0] * 96), "b2")
+    sums = _month_profile(tmp_path, date(2024, 5, 1))
+    assert sums.readings[0].tolist() == [2] * 96
+    assert sums.kwh_sum[0].tolist() == [3.0] * 96
+    assert json.loads((part / "_days.json").read_text())["days"] == ["2024-05-01", "2024-05-02"]

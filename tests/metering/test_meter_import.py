@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from gridcare.core.models import AuditLog
+from gridcare.metering.engine import profiles
 from gridcare.metering.models import ImportBatch, TransformerDay
 from gridcare.testing.personas import World
 
@@ -57,6 +59,26 @@ def test_reimporting_the_same_file_changes_nothing(world: World, tmp_path: Path)
     assert second.report["unchanged"] == 192
     assert second.report["edited"] == 0
     assert TransformerDay.objects.filter(transformer=world.transformer_1).count() == 2
+
+
+def test_next_day_import_adds_to_yesterday_s_profile_without_summing_the_month(
+    world: World, tmp_path: Path, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Day 2's first reading fills day 1's last interval: the command passes that addition
+    on, and the month profile records it instead of summing the month again."""
+    day_1 = [r for r in full_days("MA0001", [DAY_1], 0.5) if r[1] != interval_end(DAY_1, 95)]
+    call_command("meter", "import", str(long_csv(tmp_path / "d1.csv", day_1)))
+    day_2 = full_days("MA0001", [DAY_2], 0.5)
+    call_command("meter", "import", str(long_csv(tmp_path / "d2.csv", day_2)))
+    first, second = ImportBatch.objects.order_by("started_at")
+    assert second.report["days"] == [DAY_1.isoformat(), DAY_2.isoformat()]
+    assert second.report["added_only"] == second.report["days"]
+    part = Path(settings.WAREHOUSE_ROOT) / "agg" / "meter_profile" / "month=2026-11-01"
+    manifest = json.loads((part / "_days.json").read_text())
+    assert set(manifest["added"][DAY_1.isoformat()]) == {str(first.pk), str(second.pk)}
+    sums = profiles.read_profile(part / "data.parquet")
+    row = sums.meter_ids.tolist().index("MA0001")
+    assert sums.readings[row].tolist() == [2] * 96  # day 1's estimate at 24:00 counted once
 
 
 def test_a_non_utf8_file_fails_with_the_line_and_stores_nothing(

@@ -116,7 +116,7 @@ def readings_import_files(
         except FileFormatError as exc:
             raise _batch_fail(batch, exc) from exc
         aggregates_refresh(
-            store=store, days=report.days, additions=_additions(report), progress=progress
+            store=store, days=report.days, additions=report.additions, progress=progress
         )
     return _batch_finish(batch, report, actor=actor)
 
@@ -137,12 +137,8 @@ def readings_import_records(
             )
         except FileFormatError as exc:
             raise _batch_fail(batch, exc) from exc
-        aggregates_refresh(store=store, days=report.days, additions=_additions(report))
+        aggregates_refresh(store=store, days=report.days, additions=report.additions)
     return _batch_finish(batch, report, actor=actor)
-
-
-def _additions(report: IngestReport) -> dict[dt.date, str]:
-    return dict.fromkeys(report.added_only, report.batch_id)
 
 
 def _known_meters() -> list[str]:

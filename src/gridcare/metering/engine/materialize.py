@@ -55,7 +55,6 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
@@ -215,10 +214,9 @@ def refresh(
     month_days = [d for d, _ in partition_files(aggregate_dir(root, "daily_tou"), s.DAY)]
     month_days = [d for d in month_days if d.replace(day=1) in months]
     writer.derive("monthly", "daily_tou", month_days, targets=months)
-    dimension = profiles.sorted_names(meters_a[s.METER_ID])
     for month in months:
         touched_here = [d for d in touched if d.replace(day=1) == month]
-        _refresh_profile(writer, month, touched_here, dimension, dict(additions or {}))
+        _refresh_profile(writer, month, touched_here, meters_a[s.METER_ID], dict(additions or {}))
     return RefreshReport(touched, months, writer.report())
 
 
@@ -392,13 +390,13 @@ def _refresh_profile(
     writer: PartitionWriter,
     month: date,
     touched: Sequence[date],
-    dimension: np.ndarray,
+    dimension: pa.ChunkedArray,
     additions: dict[date, str],
 ) -> None:
     """Bring the month's slot sums (`profiles`) up to date with the touched days: add new
     days whole and an import's additions to summed days (see the module docstring), or
-    rebuild the month from all its reading partitions, numbering the meters of the
-    `dimension` (sorted)."""
+    rebuild the month from all its reading partitions, numbering the `dimension`'s meters
+    (its meter_id column)."""
     started = time.perf_counter()
     root = writer.root
     part_dir = aggregate_dir(root, "meter_profile") / f"{agg.MONTH}={month.isoformat()}"
@@ -413,7 +411,8 @@ def _refresh_profile(
         days, added = old.days | set(new_days), dict(old.added)
     else:
         days = frozenset(d for d in stored if d.replace(day=1) == month)
-        sums, added = _add_days(writer, profiles.ProfileSums.zeros(dimension), sorted(days)), {}
+        zeros = profiles.ProfileSums.zeros(profiles.sorted_names(dimension))
+        sums, added = _add_days(writer, zeros, sorted(days)), {}
     for day in touched:  # what these imports added is in the sums now, however it came in
         if day in additions:
             added[day] = added.get(day, frozenset()) | {additions[day]}

@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from gridcare.metering.engine import aggregate as agg
+from gridcare.metering.engine import profiles
 from gridcare.metering.engine import schema as s
 from gridcare.metering.engine.backend import READINGS_SCHEMA
 from gridcare.metering.engine.queries import Session, placeholder, schema_key
@@ -35,7 +36,6 @@ from gridcare.metering.engine.tou import TouCalendar
 READINGS = "_gc_readings"
 PROFILE_READINGS = "_gc_profile_readings"
 PROFILE_INDEX = "_gc_profile_index"
-PROFILE_INDEX_SCHEMA = pa.schema([pa.field(s.METER_ID, pa.string()), pa.field("row", pa.int32())])
 METERS = "_gc_meters"
 TRANSFORMERS = "_gc_transformers"
 DAYS = "_gc_days"
@@ -99,7 +99,7 @@ class Plans:
 
     def profile_cells(self, *, by_slot: bool) -> str:
         readings = placeholder(PROFILE_READINGS, READINGS_SCHEMA)
-        index = placeholder(PROFILE_INDEX, ibis.Schema.from_pyarrow(PROFILE_INDEX_SCHEMA))
+        index = placeholder(PROFILE_INDEX, ibis.Schema.from_pyarrow(profiles.INDEX_SCHEMA))
         return self._sql(
             f"profile_cells:{by_slot}",
             lambda: agg.profile_cells(readings, index, by_slot=by_slot),

@@ -59,6 +59,8 @@ _CODECS: Final = {
     "kwh_sum.list.element": "none",
     "readings.list.element": "lz4",
 }
+#: The numbering `aggregate.profile_cells` joins (`index_table`).
+INDEX_SCHEMA: Final = pa.schema([pa.field(s.METER_ID, pa.string()), pa.field("row", pa.int32())])
 PROFILE_SCHEMA: Final = pa.schema(
     [
         pa.field(s.METER_ID, pa.string()),
@@ -177,12 +179,8 @@ def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
 
 def index_table(meter_ids: np.ndarray) -> pa.Table:
     """(meter_id, row) of sorted `meter_ids`, for `aggregate.profile_cells`."""
-    return pa.table(
-        {
-            s.METER_ID: pa.array(meter_ids.tolist(), pa.string()),
-            "row": pa.array(np.arange(len(meter_ids), dtype=np.int32)),
-        }
-    )
+    rows = np.arange(len(meter_ids), dtype=np.int32)
+    return pa.Table.from_arrays([pa.array(meter_ids.tolist()), pa.array(rows)], schema=INDEX_SCHEMA)
 
 
 def add_cells(base: ProfileSums, cells: pa.Table) -> ProfileSums:
@@ -216,9 +214,8 @@ def _by_name(cells: pa.Table) -> ProfileSums:
     """Sums of cells keyed by meter_id (few: meters outside the index)."""
     ids, inverse = np.unique(_names(cells[s.METER_ID]), return_inverse=True)
     sums = ProfileSums.zeros(ids)
-    batch = cells.combine_chunks().to_batches()[0] if cells.num_rows else None
-    if batch is not None:
-        _add_at(sums.kwh_sum, sums.readings, inverse * SLOTS + _numbers(batch, "slot"), batch)
+    [batch] = cells.combine_chunks().to_batches()  # never empty: add_cells sends no empty one
+    _add_at(sums.kwh_sum, sums.readings, inverse * SLOTS + _numbers(batch, "slot"), batch)
     return sums
 
 

@@ -58,7 +58,7 @@ class IngestReport:
     - `days`: Beijing days whose partition this import rewrote (refresh exactly those);
       `added_only`: those of them where it only added readings (replaced, re-estimated or
       re-flagged none): a sum over readings can add this batch's rows of such a day
-      instead of summing the day again (`materialize.refresh(additions=…)`).
+      instead of summing the day again (`materialize.refresh(additions=report.additions)`).
     """
 
     batch_id: str
@@ -77,6 +77,11 @@ class IngestReport:
     by_code: dict[str, int] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     reject_report: str | None = None
+
+    @property
+    def additions(self) -> dict[date, str]:
+        """`added_only` as `materialize.refresh` takes it: each day with this batch id."""
+        return dict.fromkeys(self.added_only, self.batch_id)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
