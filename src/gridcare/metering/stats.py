@@ -57,7 +57,7 @@ def aggregates_refresh(
         power_factor=power_factor_current(),
         additions=additions,
     )
-    _sync(store, list(days))
+    _sync(store, list(report.days))  # with the days of any import whose refresh never ran
     if progress:
         progress("aggregate", 1, 1)
     return report

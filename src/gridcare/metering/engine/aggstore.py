@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,7 +24,14 @@ import pyarrow.parquet as pq
 
 from gridcare.metering.engine import aggregate as agg
 from gridcare.metering.engine import schema as s
-from gridcare.metering.engine.backend import DATA_FILE, partition_files, store_path
+from gridcare.metering.engine.backend import (
+    DATA_FILE,
+    READINGS_DIR,
+    READINGS_SCHEMA,
+    partition_files,
+    store_path,
+)
+from gridcare.metering.engine.io import sql_str
 from gridcare.metering.engine.plans import Plans, source_name
 from gridcare.metering.engine.queries import Session
 
@@ -113,6 +120,42 @@ class PartitionWriter:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.tally(name, written, removed, rows, time.perf_counter() - started)
+
+    def bind_readings(
+        self,
+        name: str,
+        days: Sequence[date],
+        only: Mapping[date, str] | None = None,
+        *,
+        where: str | None = None,
+    ) -> None:
+        """`name` := the stored readings of `days` (those matching the SQL condition
+        `where`, if given), and of the days in `only` the rows of the import (batch id)
+        given for each."""
+        if not only:
+            self._bind_reading_files(name, days, where)
+            return
+        parts = [f"{name}_days"]
+        self._bind_reading_files(parts[0], days, where)
+        for i, batch_id in enumerate(sorted(set(only.values()))):
+            parts.append(f"{name}_batch{i}")
+            of_batch = [d for d, b in only.items() if b == batch_id]
+            self._bind_reading_files(parts[-1], of_batch, f"{s.BATCH_ID} = {sql_str(batch_id)}")
+        # A union, not one condition over all files: DuckDB then filters only the days that
+        # need it (an OR over both took twice as long as the new day alone).
+        self.session.bind_union(name, parts)
+
+    def _bind_reading_files(self, name: str, days: Sequence[date], where: str | None) -> None:
+        base = self.root / READINGS_DIR
+        self.session.bind_parquet(
+            name,
+            [p for _, p in partition_files(base, s.DAY, days)],
+            ", ".join(s.READING_COLUMNS),
+            base=base,
+            key=s.DAY,
+            empty=READINGS_SCHEMA.to_pyarrow(),
+            where=where,
+        )
 
     def bind_source(self, source: str, days: Sequence[date]) -> ibis.Schema | None:
         """Bind `plans.source_name(source)` to its partitions of `days`; returns the schema

@@ -28,39 +28,36 @@ cross midnight, so the curve is read over the touched days ± 1 day, widened whi
 touches the window's edge; only partitions holding an event (old or new) that overlaps a
 touched day are rewritten.
 
-`meter_profile` keeps per meter and month the 96 slot sums as vectors (`kwh_sum`,
-`readings`; see `profiles`, equal to `aggregate.meter_profiles` by month) and a small
-manifest (`_days.json`, tied to the data file by size and mtime) of the days already
-summed and of the imports whose additions to a summed day are in the sums. New days are
-added to the sums. A summed day is touched again by nearly every import (a gap at the
-end of yesterday estimated once today's first reading is in): when the import only
-added readings to it (`additions`, from `IngestReport.added_only`), only that import's
-rows of the day are added. Any other touch of a summed day (a value replaced, a
-re-estimate, a refresh without `additions`), or a missing or stale manifest, rebuilds the
-month from all its reading partitions.
+`meter_profile` keeps per meter and month the 96 slot sums; new days are added to them
+(`month_profile` says how, and when a month is summed again).
+
+A day an import only added readings to (`additions`, from `IngestReport.added_only`: at
+the end of yesterday, the estimates of the gap today's first reading closes), and whose
+day-level aggregates exist, is not recomputed whole: the meters of the transformers that
+import's rows belong to are (`_added_rows`), and their rows replace theirs in the day's
+partitions of `daily_tou`, `completeness` and `transformer_load`; the other aggregates are
+derived from those partitions as for any touched day. Falls back to the whole day when
+those meters are more than a quarter of the dimension or include one without a
+transformer. Only an import's own additions take this path: a day that another import's
+mark (`pending`) also names, an import whose refresh never finished, is recomputed whole,
+and so are the days of every such mark.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import time
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
-from gridcare.metering.engine import aggregate as agg
-from gridcare.metering.engine import profiles
+from gridcare.metering.engine import month_profile, pending
 from gridcare.metering.engine import schema as s
 from gridcare.metering.engine.aggstore import (
     AGG_DIR,
@@ -71,26 +68,20 @@ from gridcare.metering.engine.aggstore import (
     AggregateWrite,
     PartitionWriter,
     aggregate_dir,
-    keep_schema,
     partition_key,
     partition_values,
 )
 from gridcare.metering.engine.backend import (
     DATA_FILE,
-    READINGS_DIR,
-    READINGS_SCHEMA,
     connect,
     partition_files,
     read_partitioned,
     store_path,
 )
-from gridcare.metering.engine.io import sql_str
 from gridcare.metering.engine.plans import (
     DAYS,
     DAYS_SCHEMA,
     METERS,
-    PROFILE_INDEX,
-    PROFILE_READINGS,
     READINGS,
     TRANSFORMERS,
     Plans,
@@ -112,9 +103,17 @@ __all__ = [
     "refresh",
 ]
 
-PROFILE_MANIFEST = "_days.json"
 QUERIES_DIR = "_queries"  # compiled SQL (`queries.Session`)
-_PROFILE_CELLS_PER_READING_DAYS = 2  # up to this many days, no per-slot sums first
+#: The aggregates computed from readings, and the column that keys their rows.
+READING_AGGREGATES: dict[str, str] = {
+    "daily_tou": s.METER_ID,
+    "completeness": s.METER_ID,
+    "transformer_load": s.TRANSFORMER_ID,
+}
+ADDED = "_gc_added"  # an import's rows of the days it only added readings to
+ADDED_METERS = "_gc_added_meters"  # the meters recomputed for them
+ADDED_TRANSFORMERS = "_gc_added_transformers"  # and their transformers
+_ADDED_SHARE_MAX = 0.25  # of the meters dimension; above, the whole day is cheaper
 
 
 @dataclass(frozen=True)
@@ -122,6 +121,8 @@ class RefreshReport:
     days: tuple[date, ...]
     months: tuple[date, ...]
     aggregates: tuple[AggregateWrite, ...]
+    #: days recomputed only for the meters an import added readings to (module docstring)
+    added_days: tuple[date, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -135,6 +136,7 @@ class RefreshReport:
             "days": [d.isoformat() for d in self.days],
             "months": [m.isoformat() for m in self.months],
             "aggregates": [asdict(a) for a in self.aggregates],
+            "added_days": [d.isoformat() for d in self.added_days],
             "seconds": self.seconds,
         }
 
@@ -181,7 +183,8 @@ def refresh(
     rebuilt from those days' readings only; months from the day-level results and the
     profile sums (see the module docstring). `additions` maps touched days where one
     import only added readings to that import's batch id (`IngestReport.added_only`).
-    The queries are compiled once per shape and kept under `<root>/agg/_queries`
+    The days of every import's mark (`pending`) are refreshed too, and the marks cleared
+    once every partition is written. The queries are compiled once per shape and kept under `<root>/agg/_queries`
     (`queries`). `store`, `con` and `calendar` are accepted as aliases of `store_root`,
     `backend` and `tou`.
     """
@@ -189,24 +192,27 @@ def refresh(
         raise TypeError("refresh() needs the store and the meters and transformers dimensions")
     root = store_path(store_root if store_root is not None else store)
     tou = calendar or tou
-    touched = tuple(sorted(set(days)))
+    marks = pending.read(root)
+    touched = tuple(sorted(set(days).union(*(m for m in marks.values() if m))))
     months = tuple(sorted({d.replace(day=1) for d in touched}))
     if not touched:
+        pending.clear(root, marks)
         return RefreshReport((), (), ())
+    additions = _own_additions(additions or {}, marks)
     if con is None:
         con = connect(backend) if isinstance(backend, str) else backend
     session = Session(con, root / AGG_DIR / QUERIES_DIR)
     meters_a, transformers_a = _arrow(con, meters), _arrow(con, transformers)
     plans = Plans(session, meters_a.schema, transformers_a.schema, tou, power_factor)
-    session.bind_arrow(METERS, meters_a)
     session.bind_arrow(TRANSFORMERS, transformers_a)
-    session.bind_arrow(DAYS, pa.table([pa.array(touched, pa.date32())], schema=DAYS_SCHEMA))
-    _bind_readings(session, root, READINGS, touched)
     writer = PartitionWriter(session, plans, root)
 
-    writer.write("daily_tou", plans.daily_tou(), touched)
-    writer.write("completeness", plans.completeness(), touched)
-    writer.write("transformer_load", plans.transformer_load(), touched)
+    added = _added_rows(writer, meters_a, touched, additions)
+    whole = [d for d in touched if d not in added.days] if added else list(touched)
+    _write_from_readings(writer, meters_a, whole)
+    if added:
+        _write_added_rows(writer, added)
+    _bind_days(session, meters_a, touched)
     writer.derive("transformer_peak", "transformer_load", touched)
     writer.derive("transformer_completeness", "completeness", touched)
     writer.derive("line_loss", "daily_tou", touched)
@@ -216,50 +222,124 @@ def refresh(
     writer.derive("monthly", "daily_tou", month_days, targets=months)
     for month in months:
         touched_here = [d for d in touched if d.replace(day=1) == month]
-        _refresh_profile(writer, month, touched_here, meters_a[s.METER_ID], dict(additions or {}))
-    return RefreshReport(touched, months, writer.report())
+        month_profile.refresh_month(
+            writer, month, touched_here, meters_a[s.METER_ID], dict(additions)
+        )
+    pending.clear(root, marks)
+    return RefreshReport(touched, months, writer.report(), added.days if added else ())
 
 
 def _arrow(con: BaseBackend, table: pa.Table | ir.Table) -> pa.Table:
     return table if isinstance(table, pa.Table) else con.to_pyarrow(table)
 
 
-def _bind_readings(
-    session: Session,
-    root: Path,
-    name: str,
-    days: Sequence[date],
-    only: Mapping[date, str] | None = None,
-) -> None:
-    """`name` := the stored readings of `days`, and of the days in `only` the rows of the
-    import (batch id) given for each."""
-    if not only:
-        _bind_reading_files(session, root, name, days)
-        return
-    parts = [f"{name}_days"]
-    _bind_reading_files(session, root, parts[0], days)
-    for i, batch_id in enumerate(sorted(set(only.values()))):
-        parts.append(f"{name}_batch{i}")
-        of_batch = [d for d, b in only.items() if b == batch_id]
-        _bind_reading_files(session, root, parts[-1], of_batch, batch_id)
-    # A union, not one condition over all files: DuckDB then filters only the days that
-    # need it (an OR over both took twice as long as the new day alone).
-    session.bind_union(name, parts)
+def _own_additions(
+    additions: Mapping[date, str], marks: Mapping[str, frozenset[date] | None]
+) -> dict[date, str]:
+    """The `additions` no other import's mark names (none if a mark is unreadable): what is
+    materialised for those days holds every change but that import's."""
+    if any(days is None for days in marks.values()):
+        return {}
+    return {
+        day: batch_id
+        for day, batch_id in additions.items()
+        if all(other == batch_id or day not in (days or ()) for other, days in marks.items())
+    }
 
 
-def _bind_reading_files(
-    session: Session, root: Path, name: str, days: Sequence[date], batch_id: str | None = None
-) -> None:
-    base = root / READINGS_DIR
-    session.bind_parquet(
-        name,
-        [p for _, p in partition_files(base, s.DAY, days)],
-        ", ".join(s.READING_COLUMNS),
-        base=base,
-        key=s.DAY,
-        empty=READINGS_SCHEMA.to_pyarrow(),
-        where=None if batch_id is None else f"{s.BATCH_ID} = {sql_str(batch_id)}",
+def _bind_days(session: Session, meters: pa.Table, days: Sequence[date]) -> None:
+    """The meters dimension and `days` as the reading-level queries see them."""
+    session.bind_arrow(METERS, meters)
+    session.bind_arrow(DAYS, pa.table([pa.array(days, pa.date32())], schema=DAYS_SCHEMA))
+
+
+def _write_from_readings(writer: PartitionWriter, meters: pa.Table, days: Sequence[date]) -> None:
+    """The reading-level aggregates of `days`, from all their readings."""
+    _bind_days(writer.session, meters, days)
+    writer.bind_readings(READINGS, days)
+    for name in READING_AGGREGATES:
+        writer.write(name, None if not days else _reading_sql(writer.plans, name), days)
+
+
+def _reading_sql(plans: Plans, name: str) -> str:
+    builders = {
+        "daily_tou": plans.daily_tou,
+        "completeness": plans.completeness,
+        "transformer_load": plans.transformer_load,
+    }
+    return builders[name]()
+
+
+# --- days an import only added readings to ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Added:
+    """Days to recompute for some meters only: those meters and their transformers."""
+
+    days: tuple[date, ...]
+    meters: pa.Table
+    transformers: pa.Table
+
+
+def _added_rows(
+    writer: PartitionWriter,
+    meters: pa.Table,
+    touched: Sequence[date],
+    additions: Mapping[date, str],
+) -> _Added | None:
+    """The days of `additions` that can be recomputed for the meters under the transformers
+    of the import's rows (see the module docstring), or None."""
+    days = tuple(d for d in touched if d in additions and _materialised(writer, d))
+    if not days:
+        return None
+    writer.bind_readings(ADDED, (), {d: additions[d] for d in days})
+    found = writer.session.fetch(f"SELECT DISTINCT {s.METER_ID} FROM {ADDED}").column(0)
+    ids = meters[s.METER_ID]
+    of_import = pc.is_in(ids, value_set=found.cast(ids.type))
+    transformers = meters.filter(of_import)[s.TRANSFORMER_ID]
+    if len(transformers) < len(found) or transformers.null_count:
+        return None  # a meter outside the dimension, or without a transformer
+    transformers = pc.unique(transformers)
+    keep = pc.or_(of_import, pc.is_in(meters[s.TRANSFORMER_ID], value_set=transformers))
+    chosen = meters.filter(keep)
+    if len(chosen) > _ADDED_SHARE_MAX * len(meters):
+        return None
+    return _Added(days, chosen, pa.table({s.TRANSFORMER_ID: transformers}))
+
+
+def _materialised(writer: PartitionWriter, day: date) -> bool:
+    """Whether every reading-level aggregate has a partition of `day`."""
+    part = f"{s.DAY}={day.isoformat()}"
+    return all(
+        (aggregate_dir(writer.root, name) / part / DATA_FILE).is_file()
+        and (aggregate_dir(writer.root, name) / SCHEMA_FILE).is_file()
+        for name in READING_AGGREGATES
     )
+
+
+def _write_added_rows(writer: PartitionWriter, added: _Added) -> None:
+    """Replace the rows of `added`'s meters (transformers) in the reading-level aggregates'
+    partitions of its days by their rows recomputed from those meters' readings."""
+    session = writer.session
+    _bind_days(session, added.meters, added.days)
+    session.bind_arrow(ADDED_METERS, added.meters.select([s.METER_ID]))
+    session.bind_arrow(ADDED_TRANSFORMERS, added.transformers)
+    writer.bind_readings(
+        READINGS, added.days, where=f"{s.METER_ID} IN (SELECT {s.METER_ID} FROM {ADDED_METERS})"
+    )
+    for name, key in READING_AGGREGATES.items():
+        schema = writer.bind_source(name, added.days)
+        if schema is None:  # `_materialised` saw them; gone since: nothing to keep
+            raise LookupError(f"{name}: no partitions of {added.days} to add to")
+        keys = ADDED_METERS if key == s.METER_ID else ADDED_TRANSFORMERS
+        columns = ", ".join(schema.names)
+        sql = (
+            f"SELECT {columns} FROM {source_name(name)}"
+            f" WHERE {key} IS NULL OR {key} NOT IN (SELECT {key} FROM {keys})"
+            f" UNION ALL SELECT {columns} FROM ({_reading_sql(writer.plans, name)}) AS q"
+        )
+        writer.write(name, sql, added.days)
 
 
 # --- load events ----------------------------------------------------------------------------
@@ -313,117 +393,3 @@ def _refresh_events(writer: PartitionWriter, touched: Sequence[date]) -> None:
         old = _spans(session, f"SELECT * FROM {source_name('load_events')}")
         targets |= {d for d, a, b in old if overlaps(a, b)}
     writer.write("load_events", events, sorted(targets))
-
-
-# --- profiles -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Manifest:
-    """What a month's profile sums hold: the days summed, and per summed day the imports
-    whose additions to it came after (added again, they would count twice)."""
-
-    days: frozenset[date]
-    added: dict[date, frozenset[str]]
-
-    def holds(self, day: date, batch_id: str) -> bool:
-        return batch_id in self.added.get(day, frozenset())
-
-
-def _read_manifest(part_dir: Path) -> _Manifest | None:
-    """The month's manifest, or None if unknown/stale."""
-    data, manifest = part_dir / DATA_FILE, part_dir / PROFILE_MANIFEST
-    try:
-        info = json.loads(manifest.read_text())
-        stat = data.stat()
-        if info.get("size") != stat.st_size or info.get("mtime_ns") != stat.st_mtime_ns:
-            return None
-        return _Manifest(
-            frozenset(date.fromisoformat(d) for d in info["days"]),
-            {
-                date.fromisoformat(d): frozenset(batches)
-                for d, batches in info.get("added", {}).items()
-            },
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
-
-
-def _write_manifest(part_dir: Path, manifest: _Manifest) -> None:
-    stat = (part_dir / DATA_FILE).stat()
-    tmp = part_dir / f".{PROFILE_MANIFEST}.{uuid.uuid4().hex}"
-    tmp.write_text(
-        json.dumps(
-            {
-                "days": [d.isoformat() for d in sorted(manifest.days)],
-                "added": {
-                    d.isoformat(): sorted(b)
-                    for d, b in sorted(manifest.added.items())
-                    if d in manifest.days
-                },
-                "size": stat.st_size,
-                "mtime_ns": stat.st_mtime_ns,
-            }
-        )
-    )
-    os.replace(tmp, part_dir / PROFILE_MANIFEST)
-
-
-def _add_days(
-    writer: PartitionWriter,
-    base: profiles.ProfileSums,
-    days: Sequence[date],
-    only: Mapping[date, str] | None = None,
-) -> profiles.ProfileSums:
-    """`base` plus the readings of `days`, and of the days in `only` those of the import
-    given for each (one query)."""
-    if not days and not only:
-        return base
-    session = writer.session
-    _bind_readings(session, writer.root, PROFILE_READINGS, days, only)
-    session.bind_arrow(PROFILE_INDEX, profiles.index_table(base.meter_ids))
-    sql = writer.plans.profile_cells(by_slot=len(days) > _PROFILE_CELLS_PER_READING_DAYS)
-    return profiles.add_cells(base, session.fetch(sql))
-
-
-def _refresh_profile(
-    writer: PartitionWriter,
-    month: date,
-    touched: Sequence[date],
-    dimension: pa.ChunkedArray,
-    additions: dict[date, str],
-) -> None:
-    """Bring the month's slot sums (`profiles`) up to date with the touched days: add new
-    days whole and an import's additions to summed days (see the module docstring), or
-    rebuild the month from all its reading partitions, numbering the `dimension`'s meters
-    (its meter_id column)."""
-    started = time.perf_counter()
-    root = writer.root
-    part_dir = aggregate_dir(root, "meter_profile") / f"{agg.MONTH}={month.isoformat()}"
-    data = part_dir / DATA_FILE
-    stored = {d for d, _ in partition_files(root / READINGS_DIR, s.DAY)}
-    old = _read_manifest(part_dir)
-    summed_again = [d for d in touched if old is not None and d in old.days]
-    if old is not None and all(d in additions for d in summed_again):
-        new_days = [d for d in touched if d not in old.days and d in stored]
-        only = {d: additions[d] for d in summed_again if not old.holds(d, additions[d])}
-        sums = _add_days(writer, profiles.read_profile(data), new_days, only)
-        days, added = old.days | set(new_days), dict(old.added)
-    else:
-        days = frozenset(d for d in stored if d.replace(day=1) == month)
-        zeros = profiles.ProfileSums.zeros(profiles.sorted_names(dimension))
-        sums, added = _add_days(writer, zeros, sorted(days)), {}
-    for day in touched:  # what these imports added is in the sums now, however it came in
-        if day in additions:
-            added[day] = added.get(day, frozenset()) | {additions[day]}
-    sums = sums.with_readings()
-    written = removed = rows = 0
-    if len(sums.meter_ids):
-        rows = profiles.write_profile(sums, data)
-        keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
-        _write_manifest(part_dir, _Manifest(frozenset(days), added))
-        written = 1
-    elif part_dir.exists():
-        shutil.rmtree(part_dir)
-        removed = 1
-    writer.tally("meter_profile", written, removed, rows, time.perf_counter() - started)

@@ -9,7 +9,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-from gridcare.metering.engine import schema, vee
+from gridcare.metering.engine import pending, schema, vee
 from gridcare.metering.engine.io import (
     EDIT_COLUMNS,
     Transaction,
@@ -305,6 +305,28 @@ class Batch(Sources):
         ]
         if not day_nums:
             return
+        marked_before = self.batch_id in pending.read(self.store.root)
+        pending.mark(self.store.root, self.batch_id, report.days)  # before any day is published
+        committing = False
+        try:
+            with Transaction(tag=self.batch_id) as tx:
+                self._write_days(tx, changed, day_nums, report.days, has_stored=has_stored)
+                committing = True  # from here on, days may be published (the mark stays)
+        except BaseException:
+            if not committing and not marked_before:
+                pending.clear(self.store.root, [self.batch_id])
+            raise
+
+    def _write_days(
+        self,
+        tx: Transaction,
+        changed: str,
+        day_nums: list[int],
+        days: list[date],
+        *,
+        has_stored: bool,
+    ) -> None:
+        con = self.con
         names = self._meter_names()
         batch = f"{sql_str(self.batch_id)}::ENUM({sql_str(self.batch_id)})"
         columns = ", ".join(schema.READING_COLUMNS)
@@ -314,39 +336,38 @@ class Batch(Sources):
             f" c.old_batch_id, c.had_old FROM ({changed}) c JOIN {names} n ON c.midx = n.midx"
         )
         edited_at = f"make_timestamptz({self.now_us})"
-        with Transaction(tag=self.batch_id) as tx:
-            for i, (day_num, day) in enumerate(zip(day_nums, report.days, strict=True)):
-                self.report_progress("write", i, len(day_nums))
-                lo, hi = day_bounds_us(day_num)
-                new = f"SELECT * FROM ({named}) WHERE ts_us BETWEEN {lo} AND {hi}"
-                path = self.store.day_path(day)
-                plain = (  # the new rows as VARCHAR
-                    "SELECT name AS meter_id, ts, kwh, quality::VARCHAR AS quality,"
-                    f" batch_id::VARCHAR AS batch_id, midx, ts_us FROM ({new})"
+        for i, (day_num, day) in enumerate(zip(day_nums, days, strict=True)):
+            self.report_progress("write", i, len(day_nums))
+            lo, hi = day_bounds_us(day_num)
+            new = f"SELECT * FROM ({named}) WHERE ts_us BETWEEN {lo} AND {hi}"
+            path = self.store.day_path(day)
+            plain = (  # the new rows as VARCHAR
+                "SELECT name AS meter_id, ts, kwh, quality::VARCHAR AS quality,"
+                f" batch_id::VARCHAR AS batch_id, midx, ts_us FROM ({new})"
+            )
+            if path.is_file():  # merge: stored rows not replaced + new rows, by name
+                fallback = None  # VARCHAR already
+                query = (
+                    f"SELECT {columns} FROM read_parquet({sql_str(path)}) s"
+                    f" ANTI JOIN ({new}) n ON s.meter_id = n.name AND s.ts = n.ts"
+                    f" UNION ALL SELECT {columns} FROM ({plain}) ORDER BY meter_id, ts"
                 )
-                if path.is_file():  # merge: stored rows not replaced + new rows, by name
-                    fallback = None  # VARCHAR already
-                    query = (
-                        f"SELECT {columns} FROM read_parquet({sql_str(path)}) s"
-                        f" ANTI JOIN ({new}) n ON s.meter_id = n.name AND s.ts = n.ts"
-                        f" UNION ALL SELECT {columns} FROM ({plain}) ORDER BY meter_id, ts"
-                    )
-                else:  # ENUM columns: DuckDB writes their dictionaries without hashing
-                    query = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"
-                    fallback = f"SELECT {columns} FROM ({plain}) ORDER BY midx, ts_us"
-                write_day_checked(tx, con, query, path, fallback=fallback)
-                if not has_stored:
-                    continue
-                edits = (
-                    "SELECT name AS meter_id, ts, old_kwh, kwh AS new_kwh,"
-                    " old_quality::VARCHAR AS old_quality, quality::VARCHAR AS quality,"
-                    f" old_batch_id, batch_id::VARCHAR AS batch_id, {edited_at} AS edited_at"
-                    f" FROM ({new}) WHERE had_old AND kwh <> old_kwh"
+            else:  # ENUM columns: DuckDB writes their dictionaries without hashing
+                query = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"
+                fallback = f"SELECT {columns} FROM ({plain}) ORDER BY midx, ts_us"
+            write_day_checked(tx, con, query, path, fallback=fallback)
+            if not has_stored:
+                continue
+            edits = (
+                "SELECT name AS meter_id, ts, old_kwh, kwh AS new_kwh,"
+                " old_quality::VARCHAR AS old_quality, quality::VARCHAR AS quality,"
+                f" old_batch_id, batch_id::VARCHAR AS batch_id, {edited_at} AS edited_at"
+                f" FROM ({new}) WHERE had_old AND kwh <> old_kwh"
+            )
+            if self.count(f"({edits})"):
+                tx.write_parquet(
+                    con,
+                    f"SELECT {', '.join(EDIT_COLUMNS)} FROM ({edits}) ORDER BY meter_id, ts",
+                    self.store.edits_path(day, self.batch_id),
                 )
-                if self.count(f"({edits})"):
-                    tx.write_parquet(
-                        con,
-                        f"SELECT {', '.join(EDIT_COLUMNS)} FROM ({edits}) ORDER BY meter_id, ts",
-                        self.store.edits_path(day, self.batch_id),
-                    )
-            self.report_progress("write", len(day_nums), len(day_nums))
+        self.report_progress("write", len(day_nums), len(day_nums))
