@@ -261,6 +261,7 @@ def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any
             "ingest_seconds": round(ingested - started, 3),
             "refresh_seconds": round(finished - ingested, 3),
             "days": len(days),
+            "added_days": refreshed.get("added_days", []),
             "refresh": _refresh_summary(refreshed),
         },
     )
@@ -290,6 +291,10 @@ def run_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
         days, additions = _increment_touched(ctx)
         report = refresh(ctx, days, additions)
         rows = int(ctx.ds.load_manifest()["increment_csv_rows"])
-        extra = {"days": [d.isoformat() for d in days], "seconds": _refresh_summary(report)}
+        extra = {
+            "days": [d.isoformat() for d in days],
+            "added_days": report.get("added_days", []),
+            "seconds": _refresh_summary(report),
+        }
         return rows, _written(report), extra
     raise NotAvailable(f"no engine step {step}")

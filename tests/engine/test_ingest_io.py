@@ -127,10 +127,10 @@ def test_engine_store_reads_back_with_hive_partitioning(tmp_path):
     assert rows == [("2024-05-01", 3), ("2024-05-02", 1)]
 
 
-def _day_rows(quality: str) -> str:
+def _day_rows(quality: str, meter: str = "M1", batch: str = "b") -> str:
     return (
-        "SELECT 'M1' AS meter_id, TIMESTAMPTZ '2024-04-30 16:15:00+00' AS ts, 1.5 AS kwh,"
-        f" '{quality}' AS quality, 'b' AS batch_id"
+        f"SELECT '{meter}' AS meter_id, TIMESTAMPTZ '2024-04-30 16:15:00+00' AS ts, 1.5 AS kwh,"
+        f" '{quality}' AS quality, '{batch}' AS batch_id"
     )
 
 
@@ -152,6 +152,17 @@ def test_a_day_whose_fallback_is_broken_too_fails_and_publishes_nothing(tmp_path
         store_io.write_day_checked(tx, con, _day_rows(""), dest, fallback=fallback)
     assert not dest.exists()
     assert stray_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("broken", [_day_rows("A", meter=""), _day_rows("A", batch="")])
+def test_a_day_written_with_an_empty_meter_or_batch_id_is_written_again(tmp_path, broken):
+    con = duckdb.connect()
+    dest = Store(tmp_path).day_path(DAY)
+    with Transaction(tag="t") as tx:
+        store_io.write_day_checked(tx, con, broken, dest, fallback=_day_rows("A"))
+    assert pq.read_table(dest).select(["meter_id", "batch_id"]).to_pylist() == [
+        {"meter_id": "M1", "batch_id": "b"}
+    ]
 
 
 def test_a_good_day_is_written_once(tmp_path):

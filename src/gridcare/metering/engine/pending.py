@@ -12,8 +12,8 @@ shortcut of adding one import's rows to a day another import changed since (see
 >>> import tempfile
 >>> root = Path(tempfile.mkdtemp())
 >>> mark(root, "b1", [date(2024, 5, 2), date(2024, 5, 1)])
->>> read(root)
-{'b1': frozenset({datetime.date(2024, 5, 1), datetime.date(2024, 5, 2)})}
+>>> {b: sorted(days) for b, days in read(root).items()}
+{'b1': [datetime.date(2024, 5, 1), datetime.date(2024, 5, 2)]}
 >>> clear(root, ["b1"]); read(root)
 {}
 """
