@@ -46,6 +46,9 @@ SIZES: dict[str, Size] = {
     "XS": Size("XS", 200, 4),
     "S": Size("S", 2_000, 30),
     "L": Size("L", 20_000, 30),
+    # L's readings over ten times the meters: what a daily import costs where yesterday's
+    # whole day is ten times L's (a prefecture), for the incremental steps.
+    "W": Size("W", 200_000, 3),
 }
 
 

@@ -120,3 +120,13 @@ def test_load_events_custom_thresholds_and_power_factor(backend, mk) -> None:  #
     )
     got = mk.rows(backend, events, ["kind", "intervals", "max_load_rate"])
     assert got == [{"kind": "heavy", "intervals": 3, "max_load_rate": 0.6}]
+
+
+def test_load_curve_kw_is_exact_to_the_milliwatt(backend, mk) -> None:  # type: ignore[no-untyped-def]
+    """0.1 + 0.2 kWh is 0.30000000000000004 in doubles, and a parallel sum's last bits vary
+    run to run: the curve is rounded, so a load at a threshold is judged the same each time."""
+    ts = mk.bj(2024, 5, 1, 0, 15)
+    readings = mk.readings([("m1", ts, 0.1, "A"), ("m2", ts, 0.2, "A")])
+    meters = mk.meters([("m1", "T1", 1, False), ("m2", "T1", 1, False)])
+    curve = agg.transformer_load_curve(ibis.memtable(readings), ibis.memtable(meters))
+    assert backend.to_pyarrow(curve.select("kw")).column("kw").to_pylist() == [1.2]

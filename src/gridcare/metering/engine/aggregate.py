@@ -37,6 +37,7 @@ SLOT = "slot"
 INTERVAL = ibis.interval(minutes=s.INTERVAL_MINUTES)
 HEAVY = "heavy"
 OVERLOAD = "overload"
+KW_DECIMALS = 6  # load curve kW: a milliwatt
 
 
 def _day(readings: ir.Table) -> ir.DateValue:
@@ -349,8 +350,11 @@ def transformer_load_curve(readings: ir.Table, meters: ir.Table) -> ir.Table:
     j = r.join(m, s.METER_ID)
     energy = j[s.KWH] * j[s.MULTIPLIER]
     per_hour = 60 // s.INTERVAL_MINUTES
+    # Rounded to the milliwatt: a parallel sum of doubles differs run to run in its last
+    # bits (1,500-2,300 of L's 576,000 intervals, by 5e-13 kW), enough to flip a load that
+    # sits exactly at a threshold; meter values have at most 4 decimals, so 6 lose nothing.
     return j.group_by([s.TRANSFORMER_ID, s.DAY, s.TS]).aggregate(
-        kw=energy.sum() * per_hour, meters=j.count()
+        kw=(energy.sum() * per_hour).round(KW_DECIMALS), meters=j.count()
     )
 
 

@@ -8,9 +8,9 @@ pass over that day's readings and one small write, whatever the month already ho
 
 | column   | type          | meaning                                                        |
 | -------- | ------------- | -------------------------------------------------------------- |
-| meter_id | string        | asset number (sorted)                                          |
-| kwh_sum  | list<double>  | 96 slot sums, kWh before multiplier, suspect (`S`) left out    |
-| readings | list<int64>   | 96 slot counts of the readings summed                          |
+| meter_id | string            | asset number (sorted)                                      |
+| kwh_sum  | list<double, 96>  | 96 slot sums, kWh before multiplier, suspect (`S`) left out|
+| readings | list<int64, 96>   | 96 slot counts of the readings summed                      |
 
 Slot 0 is 00:00–00:15 Beijing. mean kWh at a slot = kwh_sum / readings; the shares (a
 meter's normalised shape, summing to 1) are `ProfileSums.shares()`. The sums come from the
@@ -20,7 +20,9 @@ being added, per reading or per meter-slot) and are accumulated here with NumPy
 hold (`index_table`), so what comes back is keyed by integers (row × 96 + slot) and adds
 straight into the month's matrices; only a meter outside the index comes back by name.
 Stored in long form (20,000 meters × 96 slots = 1.92 M rows with a string key), merging
-and rewriting a month cost a second or more per day.
+and rewriting a month cost a second or more per day. The vectors have a fixed size: Arrow
+then reads them without list offsets, three times faster than variable lists (1.1 → 0.3 s
+for 200,000 meters); files written with variable lists are still read.
 Memory: 1.5 kB per meter (1.5 GB per million meters) in the process that runs the refresh,
 twice that while a day is added (`add_cells` leaves the month it was given as it was).
 
@@ -64,8 +66,8 @@ INDEX_SCHEMA: Final = pa.schema([pa.field(s.METER_ID, pa.string()), pa.field("ro
 PROFILE_SCHEMA: Final = pa.schema(
     [
         pa.field(s.METER_ID, pa.string()),
-        pa.field("kwh_sum", pa.list_(pa.float64())),
-        pa.field("readings", pa.list_(pa.int64())),
+        pa.field("kwh_sum", pa.list_(pa.float64(), SLOTS)),
+        pa.field("readings", pa.list_(pa.int64(), SLOTS)),
     ]
 )
 
@@ -167,13 +169,12 @@ def _holds(ids: np.ndarray, some: np.ndarray) -> bool:
     return bool(np.array_equal(ids[rows], some))
 
 
-def _lists(matrix: np.ndarray, type_: pa.DataType) -> pa.ListArray:
-    offsets = pa.array(np.arange(0, matrix.size + 1, SLOTS, dtype=np.int32))
-    return pa.ListArray.from_arrays(offsets, pa.array(matrix.ravel(), type_))
+def _lists(matrix: np.ndarray, type_: pa.DataType) -> pa.FixedSizeListArray:
+    return pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel(), type_), SLOTS)
 
 
 def _matrix(column: pa.ChunkedArray, dtype: type) -> np.ndarray:
-    values = pc.list_flatten(column.combine_chunks()).to_numpy(zero_copy_only=False)
+    values = column.combine_chunks().flatten().to_numpy(zero_copy_only=False)
     return np.asarray(values, dtype=dtype).reshape(-1, SLOTS)
 
 
