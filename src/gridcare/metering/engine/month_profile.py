@@ -49,6 +49,7 @@ class _Manifest:
 
     days: frozenset[date]
     added: dict[date, frozenset[str]]
+    sums: str | None = None  # the state token of the raw arrays (`profiles.map_sums`)
 
     def holds(self, day: date, batch_id: str) -> bool:
         return batch_id in self.added.get(day, frozenset())
@@ -68,6 +69,7 @@ def _read_manifest(part_dir: Path) -> _Manifest | None:
                 date.fromisoformat(d): frozenset(batches)
                 for d, batches in info.get("added", {}).items()
             },
+            str(info["sums"]) if info.get("sums") else None,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -87,6 +89,7 @@ def _write_manifest(part_dir: Path, manifest: _Manifest) -> None:
                 },
                 "size": stat.st_size,
                 "mtime_ns": stat.st_mtime_ns,
+                "sums": manifest.sums,
             }
         )
     )
@@ -98,16 +101,18 @@ def _add_days(
     base: profiles.ProfileSums,
     days: Sequence[date],
     only: Mapping[date, str] | None = None,
+    *,
+    in_place: bool = False,
 ) -> profiles.ProfileSums:
     """`base` plus the readings of `days`, and of the days in `only` those of the import
-    given for each (one query)."""
+    given for each (one query); added into `base`'s own matrices if `in_place`."""
     if not days and not only:
         return base
     session = writer.session
     writer.bind_readings(PROFILE_READINGS, days, only)
     session.bind_arrow(PROFILE_INDEX, profiles.index_table(base.meter_ids))
     sql = writer.plans.profile_cells(by_slot=len(days) > _PROFILE_CELLS_PER_READING_DAYS)
-    return profiles.add_cells(base, session.fetch(sql))
+    return profiles.add_cells(base, session.fetch(sql), in_place=in_place)
 
 
 def refresh_month(
@@ -124,14 +129,17 @@ def refresh_month(
     started = time.perf_counter()
     root = writer.root
     part_dir = aggregate_dir(root, "meter_profile") / f"{agg.MONTH}={month.isoformat()}"
-    data = part_dir / DATA_FILE
+    data, sums_dir = part_dir / DATA_FILE, part_dir / profiles.SUMS_DIR
     stored = {d for d, _ in partition_files(root / READINGS_DIR, s.DAY)}
     old = _read_manifest(part_dir)
     summed_again = [d for d in touched if old is not None and d in old.days]
     if old is not None and all(d in additions for d in summed_again):
         new_days = [d for d in touched if d not in old.days and d in stored]
         only = {d: additions[d] for d in summed_again if not old.holds(d, additions[d])}
-        sums = _add_days(writer, profiles.read_profile(data), new_days, only)
+        if not new_days and not only:  # every one of them is in the sums already
+            writer.tally("meter_profile", 0, 0, 0, time.perf_counter() - started)
+            return
+        sums = _add_to_stored(writer, old, data, sums_dir, new_days, only)
         days, added = old.days | set(new_days), dict(old.added)
     else:
         days = frozenset(d for d in stored if d.replace(day=1) == month)
@@ -145,9 +153,28 @@ def refresh_month(
     if len(sums.meter_ids):
         rows = profiles.write_profile(sums, data)
         keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
-        _write_manifest(part_dir, _Manifest(frozenset(days), added))
+        token = uuid.uuid4().hex
+        profiles.finish_update(sums_dir, sums, token)
+        _write_manifest(part_dir, _Manifest(frozenset(days), added, token))
         written = 1
     elif part_dir.exists():
         shutil.rmtree(part_dir)
         removed = 1
     writer.tally("meter_profile", written, removed, rows, time.perf_counter() - started)
+
+
+def _add_to_stored(
+    writer: PartitionWriter,
+    manifest: _Manifest,
+    data: Path,
+    sums_dir: Path,
+    days: Sequence[date],
+    only: Mapping[date, str],
+) -> profiles.ProfileSums:
+    """The stored sums plus `days` and `only`: added in place into the raw arrays when they
+    are the manifest's, else to the sums read from the Parquet file."""
+    mapped = profiles.map_sums(sums_dir, manifest.sums) if manifest.sums else None
+    if mapped is None:
+        return _add_days(writer, profiles.read_profile(data), days, only)
+    profiles.begin_update(sums_dir)
+    return _add_days(writer, mapped, days, only, in_place=True)
