@@ -184,9 +184,9 @@ def refresh(
     profile sums (see the module docstring). `additions` maps touched days where one
     import only added readings to that import's batch id (`IngestReport.added_only`).
     The days of every import's mark (`pending`) are refreshed too, and the marks cleared
-    once every partition is written. The queries are compiled once per shape and kept under `<root>/agg/_queries`
-    (`queries`). `store`, `con` and `calendar` are accepted as aliases of `store_root`,
-    `backend` and `tou`.
+    once every partition is written. The queries are compiled once per shape and kept
+    under `<root>/agg/_queries` (`queries`). `store`, `con` and `calendar` are accepted as
+    aliases of `store_root`, `backend` and `tou`.
     """
     if (store_root is None and store is None) or meters is None or transformers is None:
         raise TypeError("refresh() needs the store and the meters and transformers dimensions")

@@ -9,7 +9,9 @@ end of yesterday estimated once today's first reading is in): when the import on
 added readings to it (`additions`, from `IngestReport.added_only`), only that import's
 rows of the day are added. Any other touch of a summed day (a value replaced, a
 re-estimate, a refresh without `additions`), or a missing or stale manifest, rebuilds the
-month from all its reading partitions.
+month from all its reading partitions. Days are added into the month's raw arrays where
+they lie when those are the ones the manifest names (`profiles.map_sums`), else into the
+sums read from the Parquet file.
 """
 
 from __future__ import annotations
