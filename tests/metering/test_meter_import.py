@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gridcare.core.models import AuditLog
-from gridcare.metering.engine import profiles
+from gridcare.metering.engine import materialize, pending, profiles
 from gridcare.metering.models import ImportBatch, TransformerDay
 from gridcare.testing.personas import World
 
@@ -101,3 +101,28 @@ def test_a_missing_file_is_refused_before_anything_runs(world: World, tmp_path: 
     with pytest.raises(CommandError, match=r"metering\.file\.not_found"):
         call_command("meter", "import", str(tmp_path / "nope.csv"))
     assert not ImportBatch.objects.exists()
+
+
+def test_an_import_whose_refresh_crashed_is_caught_up_by_the_next_one(
+    world: World, tmp_path: Path, settings, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The refresh dies after the readings are stored: the next import, even one that
+    changes nothing, refreshes those days (the import's mark in `pending/` says which)."""
+    source = long_csv(tmp_path / "readings.csv", full_days("MA0001", [DAY_1, DAY_2], 0.5))
+    real = materialize.refresh
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise MemoryError("killed")
+
+    monkeypatch.setattr(materialize, "refresh", crash)
+    with pytest.raises(MemoryError):
+        call_command("meter", "import", str(source))
+    assert not TransformerDay.objects.exists()
+    marks = Path(settings.WAREHOUSE_ROOT) / pending.PENDING_DIR
+    assert len(list(marks.glob("*.json"))) == 1
+
+    monkeypatch.setattr(materialize, "refresh", real)
+    call_command("meter", "import", str(source))
+    assert ImportBatch.objects.order_by("started_at").last().report["inserted"] == 0
+    assert TransformerDay.objects.filter(transformer=world.transformer_1).count() == 2
+    assert list(marks.glob("*.json")) == []

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from gridcare.grid.models import Transformer
 from gridcare.metering import warehouse
-from gridcare.metering.engine import materialize
+from gridcare.metering.engine import materialize, pending
 from gridcare.metering.engine.backend import connect
 from gridcare.metering.engine.io import Store
 from gridcare.metering.engine.tou import GUANGDONG_TOU, TouCalendar
@@ -42,8 +42,9 @@ def aggregates_refresh(
     """Re-materialise the aggregates of `days` and sync the transformer statistics.
 
     `additions`: days where one import only added readings, with its batch id
-    (`IngestReport.added_only`; see `materialize.refresh`)."""
-    if not days:
+    (`IngestReport.added_only`; see `materialize.refresh`). With no days, it still runs
+    when an earlier import's refresh never finished (`pending`), and catches that up."""
+    if not days and not pending.read(store.root):
         return None
     if progress:
         progress("aggregate", 0, 1)
