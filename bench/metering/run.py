@@ -413,6 +413,27 @@ def notes(rows: dict[tuple[str, str], Row]) -> list[str]:
     return lines
 
 
+def store_check(ds: Dataset) -> str | None:
+    """What the engine's store holds, against the dimension (a Markdown bullet line): an id
+    outside it means one was written wrongly (rows out then move between runs)."""
+    files = ds.work("engine") / "store" / "readings" / "day=*" / "*.parquet"
+    if not any((ds.work("engine") / "store" / "readings").glob("day=*/*.parquet")):
+        return None
+    import duckdb  # only here: the parent process imports no engine or database otherwise
+
+    con = duckdb.connect(config={"enable_progress_bar": False})
+    [(ids, outside)] = con.sql(
+        f"SELECT count(DISTINCT r.meter_id), count(DISTINCT r.meter_id) FILTER"
+        f" (WHERE m.meter_id IS NULL) FROM read_parquet('{files}') r"
+        f" LEFT JOIN read_parquet('{ds.meters_parquet}') m USING (meter_id)"
+    ).fetchall()
+    verdict = "as expected" if not outside else "**ids outside the dimension: written wrongly**"
+    return (
+        f"- engine store after the run: {ids:,} meter ids, {outside:,} not in the dimension"
+        f" ({verdict})"
+    )
+
+
 def write_markdown(
     path: Path, size: Size, body: list[list[str]], lines: list[str], repeat: int
 ) -> None:
@@ -458,8 +479,10 @@ def main() -> None:
     steps = tuple(filter(None, args.steps.split(",")))
     rows = measure(size, ds, args.out, impls, args.repeat, console, steps)
     body = render(size, rows, console)
+    check = store_check(ds) if "engine" in impls else None
     lines = [
         *notes(rows),
+        *([check] if check else []),
         f"- repeat {args.repeat} (median seconds, max peak; the +1 day steps run once); "
         "load average (1 min) "
         f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after",
