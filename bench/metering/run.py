@@ -421,7 +421,8 @@ def store_check(ds: Dataset) -> str | None:
         return None
     import duckdb  # only here: the parent process imports no engine or database otherwise
 
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     [(ids, outside)] = con.sql(
         f"SELECT count(DISTINCT r.meter_id), count(DISTINCT r.meter_id) FILTER"
         f" (WHERE m.meter_id IS NULL) FROM read_parquet('{files}') r"
