@@ -160,6 +160,20 @@ class Mk:
         return Mk.normal(con.to_pyarrow(expr).to_pylist())
 
     @staticmethod
+    def aggregates(con: Any, root: Path) -> dict[str, list[dict[str, Any]] | None]:
+        """Every materialised aggregate of the store at `root` as `rows`; None for one never
+        materialised (no total meter: no line loss)."""
+        from gridcare.metering.engine import materialize
+
+        def rows_of(name: str) -> list[dict[str, Any]] | None:
+            try:
+                return Mk.rows(con, materialize.read_aggregate(con, root, name))
+            except LookupError:
+                return None
+
+        return {name: rows_of(name) for name in materialize.AGGREGATES}
+
+    @staticmethod
     def normal(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Comparable form of rows (see `rows`); apply to expected values too."""
         out = []

@@ -67,13 +67,6 @@ def snapshot(root: Path) -> dict[tuple[str, date], tuple[int, int]]:
     return out
 
 
-def everything(con: Any, mk: Any, root: Path) -> dict[str, list[dict[str, Any]]]:
-    return {
-        name: mk.rows(con, materialize.read_aggregate(con, root, name))
-        for name in materialize.AGGREGATES
-    }
-
-
 def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
     con = connect()
     meters, transformers = dims(mk)
@@ -105,7 +98,7 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
 
     build(mk, full, DAYS)
     materialize.refresh(full, DAYS, meters, transformers, backend=con)
-    assert everything(con, mk, inc) == everything(con, mk, full)
+    assert mk.aggregates(con, inc) == mk.aggregates(con, full)
     events = mk.rows(con, materialize.read_aggregate(con, inc, "load_events"))
     assert [(e["day"], e["intervals"]) for e in events] == [(DAYS[2], 12)]
 
@@ -115,7 +108,7 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
     shutil.rmtree(full)
     build(mk, full, DAYS, bump={DAYS[1]: 0.5})
     materialize.refresh(full, DAYS, meters, transformers, backend=con)
-    assert everything(con, mk, inc) == everything(con, mk, full)
+    assert mk.aggregates(con, inc) == mk.aggregates(con, full)
 
 
 def test_refresh_of_a_day_without_readings_removes_its_partitions(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +141,7 @@ def test_every_aggregate_is_equal_on_duckdb_and_spark(mk, spark_session, tmp_pat
         root = tmp_path / name
         build(mk, root, DAYS)
         materialize.refresh(root, DAYS, meters, transformers, backend=con)
-        results[name] = everything(connect(), mk, root)  # read both back the same way
+        results[name] = mk.aggregates(connect(), root)  # read both back the same way
     assert all(results["duckdb"][name] for name in materialize.AGGREGATES)
     assert results["duckdb"] == results["pyspark"]
 

@@ -116,3 +116,18 @@ def test_a_month_without_raw_arrays_is_read_from_its_file(mk, tmp_path) -> None:
     _import_day(mk, store, 2, 3.0)
     assert _month(store).kwh_sum[0].tolist() == [5.0] * 96
     assert (_part(store) / profiles.SUMS_DIR / "state").is_file()
+
+
+def test_sums_taken_from_the_arrays_but_changed_elsewhere_are_written_anew(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Sums that are not the folder's own mapping (a meter dropped, a copy) must be written
+    out, not trusted to be in the files already."""
+    folder = tmp_path / profiles.SUMS_DIR
+    profiles.finish_update(folder, _sums(), "t1")
+    mapped = profiles.map_sums(folder, "t1")
+    assert mapped is not None
+    only_m2 = profiles.ProfileSums(mapped.meter_ids[1:], mapped.kwh_sum[1:], mapped.readings[1:])
+    profiles.finish_update(folder, only_m2, "t2", mapped=mapped)  # views of the mapping
+    again = profiles.map_sums(folder, "t2")
+    assert again is not None
+    assert again.meter_ids.tolist() == ["m2"]
+    assert again.kwh_sum.tolist() == _sums().kwh_sum[1:].tolist()

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from gridcare.metering.engine import io as store_io
 from gridcare.metering.engine import materialize, pending
+from gridcare.metering.engine.backend import connect
 from gridcare.metering.engine.io import Store
 from tests.engine.data.ingest_helpers import bj, put, series
 
@@ -59,22 +61,11 @@ def refresh(root: Path, report: Any, dimensions: tuple[Any, Any], backend: Any) 
     )
 
 
-def aggregates(con: Any, mk: Any, root: Path) -> dict[str, list[dict[str, Any]] | None]:
-    return {name: _rows(con, mk, root, name) for name in materialize.AGGREGATES}
-
-
-def _rows(con: Any, mk: Any, root: Path, name: str) -> list[dict[str, Any]] | None:
-    try:
-        return mk.rows(con, materialize.read_aggregate(con, root, name))
-    except LookupError:  # never materialised (no total meter: no line loss)
-        return None
-
-
 def rebuilt(con: Any, mk: Any, store: Store, dimensions: tuple[Any, Any]) -> Any:
     """Every aggregate recomputed from all the readings (no shortcut)."""
     meters, transformers = dimensions
     materialize.refresh(store.root, store.days(), meters, transformers, backend=con)
-    return aggregates(con, mk, store.root)
+    return mk.aggregates(con, store.root)
 
 
 def test_an_added_estimate_recomputes_only_its_transformer_s_meters(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -84,7 +75,7 @@ def test_an_added_estimate_recomputes_only_its_transformer_s_meters(backend, mk,
     assert (report.days, report.added_only) == ([DAY1, DAY2], [DAY1, DAY2])
     done = refresh(store.root, report, dimensions, backend)
     assert done.added_days == (DAY1,)  # day 2 is new: whole
-    incremental = aggregates(backend, mk, store.root)
+    incremental = mk.aggregates(backend, store.root)
     daily = {(r["meter_id"], r["day"]): r["kwh"] for r in incremental["daily_tou"]}
     assert daily[("M1", DAY1)] == pytest.approx(95 * 1.0 + 2.0)  # + the estimate (1 + 3) / 2
     assert daily[("M3", DAY1)] == pytest.approx(93 * 2.0)  # on T2: as it was
@@ -96,10 +87,8 @@ def test_a_meter_without_transformer_recomputes_the_whole_day(mk, tmp_path) -> N
     refresh(store.root, ingest(store, day1(), "b1"), dimensions, "duckdb://")
     done = refresh(store.root, ingest(store, day2(), "b2"), dimensions, "duckdb://")
     assert done.added_days == ()
-    from gridcare.metering.engine.backend import connect
-
     con = connect()
-    assert aggregates(con, mk, store.root) == rebuilt(con, mk, store, dimensions)
+    assert mk.aggregates(con, store.root) == rebuilt(con, mk, store, dimensions)
 
 
 def test_a_refresh_that_never_ran_is_caught_up_and_blocks_the_shortcut(
@@ -116,7 +105,7 @@ def test_a_refresh_that_never_ran_is_caught_up_and_blocks_the_shortcut(
     done = refresh(store.root, ingest(store, day2(("M1",)), "b3"), dimensions, backend)
     assert done.added_days == ()
     assert pending.read(store.root) == {}
-    incremental = aggregates(backend, mk, store.root)
+    incremental = mk.aggregates(backend, store.root)
     daily = {(r["meter_id"], r["day"]): r["kwh"] for r in incremental["daily_tou"]}
     assert daily[("M3", DAY1)] == pytest.approx(93 * 2.0 + 7.0 + 2 * (2.0 + 7.0) / 2)
     assert incremental == rebuilt(backend, mk, store, dimensions)
@@ -154,3 +143,18 @@ def test_an_import_marks_its_days_until_they_are_refreshed(mk, tmp_path) -> None
     assert pending.read(store.root) == {"b1": frozenset({DAY1})}
     refresh(store.root, ingest(store, day2(), "b3"), dimensions, "duckdb://")
     assert pending.read(store.root) == {}
+
+
+def test_a_failed_import_keeps_the_mark_its_batch_id_already_had(mk, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A batch id imported again (a retried API batch) whose second write fails: the first
+    write's days are still unrefreshed, so the mark must stay."""
+    store = Store(tmp_path / "s")
+    ingest(store, day1(), "b1")
+
+    def disk_full(path: Path) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_io, "_fsync_file", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        ingest(store, day2(), "b1")
+    assert pending.read(store.root) == {"b1": frozenset({DAY1, DAY2})}

@@ -240,10 +240,11 @@ def _own_additions(
     materialised for those days holds every change but that import's."""
     if any(days is None for days in marks.values()):
         return {}
+    others = [(batch_id, days) for batch_id, days in marks.items() if days]
     return {
         day: batch_id
         for day, batch_id in additions.items()
-        if all(other == batch_id or day not in (days or ()) for other, days in marks.items())
+        if all(other == batch_id or day not in days for other, days in others)
     }
 
 
@@ -258,16 +259,7 @@ def _write_from_readings(writer: PartitionWriter, meters: pa.Table, days: Sequen
     _bind_days(writer.session, meters, days)
     writer.bind_readings(READINGS, days)
     for name in READING_AGGREGATES:
-        writer.write(name, None if not days else _reading_sql(writer.plans, name), days)
-
-
-def _reading_sql(plans: Plans, name: str) -> str:
-    builders = {
-        "daily_tou": plans.daily_tou,
-        "completeness": plans.completeness,
-        "transformer_load": plans.transformer_load,
-    }
-    return builders[name]()
+        writer.write(name, None if not days else writer.plans.from_readings(name), days)
 
 
 # --- days an import only added readings to ----------------------------------------------------
@@ -310,12 +302,9 @@ def _added_rows(
 
 def _materialised(writer: PartitionWriter, day: date) -> bool:
     """Whether every reading-level aggregate has a partition of `day`."""
+    dirs = [aggregate_dir(writer.root, name) for name in READING_AGGREGATES]
     part = f"{s.DAY}={day.isoformat()}"
-    return all(
-        (aggregate_dir(writer.root, name) / part / DATA_FILE).is_file()
-        and (aggregate_dir(writer.root, name) / SCHEMA_FILE).is_file()
-        for name in READING_AGGREGATES
-    )
+    return all((d / part / DATA_FILE).is_file() and (d / SCHEMA_FILE).is_file() for d in dirs)
 
 
 def _write_added_rows(writer: PartitionWriter, added: _Added) -> None:
@@ -337,7 +326,7 @@ def _write_added_rows(writer: PartitionWriter, added: _Added) -> None:
         sql = (
             f"SELECT {columns} FROM {source_name(name)}"
             f" WHERE {key} IS NULL OR {key} NOT IN (SELECT {key} FROM {keys})"
-            f" UNION ALL SELECT {columns} FROM ({_reading_sql(writer.plans, name)}) AS q"
+            f" UNION ALL SELECT {columns} FROM ({writer.plans.from_readings(name)}) AS q"
         )
         writer.write(name, sql, added.days)
 

@@ -305,7 +305,7 @@ class Batch(Sources):
         ]
         if not day_nums:
             return
-        marked_before = self.batch_id in pending.read(self.store.root)
+        marked_before = pending.has(self.store.root, self.batch_id)
         pending.mark(self.store.root, self.batch_id, report.days)  # before any day is published
         committing = False
         try:

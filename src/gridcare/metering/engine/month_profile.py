@@ -141,12 +141,13 @@ def refresh_month(
         if not new_days and not only:  # every one of them is in the sums already
             writer.tally("meter_profile", 0, 0, 0, time.perf_counter() - started)
             return
-        sums = _add_to_stored(writer, old, data, sums_dir, new_days, only)
+        mapped = profiles.map_sums(sums_dir, old.sums) if old.sums else None
+        sums = _add_to_stored(writer, mapped, data, sums_dir, new_days, only)
         days, added = old.days | set(new_days), dict(old.added)
     else:
         days = frozenset(d for d in stored if d.replace(day=1) == month)
         zeros = profiles.ProfileSums.zeros(profiles.sorted_names(dimension))
-        sums, added = _add_days(writer, zeros, sorted(days)), {}
+        mapped, sums, added = None, _add_days(writer, zeros, sorted(days)), {}
     for day in touched:  # what these imports added is in the sums now, however it came in
         if day in additions:
             added[day] = added.get(day, frozenset()) | {additions[day]}
@@ -156,7 +157,7 @@ def refresh_month(
         rows = profiles.write_profile(sums, data)
         keep_schema(data, aggregate_dir(root, "meter_profile") / SCHEMA_FILE)
         token = uuid.uuid4().hex
-        profiles.finish_update(sums_dir, sums, token)
+        profiles.finish_update(sums_dir, sums, token, mapped=mapped)
         _write_manifest(part_dir, _Manifest(frozenset(days), added, token))
         written = 1
     elif part_dir.exists():
@@ -167,15 +168,14 @@ def refresh_month(
 
 def _add_to_stored(
     writer: PartitionWriter,
-    manifest: _Manifest,
+    mapped: profiles.ProfileSums | None,
     data: Path,
     sums_dir: Path,
     days: Sequence[date],
     only: Mapping[date, str],
 ) -> profiles.ProfileSums:
-    """The stored sums plus `days` and `only`: added in place into the raw arrays when they
-    are the manifest's, else to the sums read from the Parquet file."""
-    mapped = profiles.map_sums(sums_dir, manifest.sums) if manifest.sums else None
+    """The stored sums plus `days` and `only`: added in place into the `mapped` raw arrays
+    (the manifest's), or without them to the sums read from the Parquet file."""
     if mapped is None:
         return _add_days(writer, profiles.read_profile(data), days, only)
     profiles.begin_update(sums_dir)

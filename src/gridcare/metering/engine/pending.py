@@ -41,7 +41,7 @@ def mark(root: Path, batch_id: str, days: Iterable[date]) -> None:
     """Record, durably and atomically, that import `batch_id` changes `days`."""
     path = _path(root, batch_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    known = read(root).get(batch_id) or frozenset()  # a batch id written twice: both sets
+    known = (_days_of(path) if path.is_file() else None) or frozenset()  # written twice: both
     text = json.dumps(
         {"batch_id": batch_id, "days": sorted(d.isoformat() for d in known | set(days))}
     )
@@ -59,16 +59,21 @@ def read(root: Path) -> dict[str, frozenset[date] | None]:
     folder = Path(root) / PENDING_DIR
     if not folder.is_dir():
         return {}
-    marks: dict[str, frozenset[date] | None] = {}
-    for path in sorted(folder.glob(f"*{_SUFFIX}")):
-        batch_id = path.name.removesuffix(_SUFFIX)
-        try:
-            days = json.loads(path.read_text(encoding="utf-8"))["days"]
-            marks[batch_id] = frozenset(date.fromisoformat(d) for d in days)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            _log.warning("unreadable pending-refresh mark %s (%s); run a rebuild", path, exc)
-            marks[batch_id] = None
-    return marks
+    return {p.name.removesuffix(_SUFFIX): _days_of(p) for p in sorted(folder.glob(f"*{_SUFFIX}"))}
+
+
+def has(root: Path, batch_id: str) -> bool:
+    """Whether import `batch_id` has a mark."""
+    return _path(root, batch_id).is_file()
+
+
+def _days_of(path: Path) -> frozenset[date] | None:
+    try:
+        days = json.loads(path.read_text(encoding="utf-8"))["days"]
+        return frozenset(date.fromisoformat(d) for d in days)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        _log.warning("unreadable pending-refresh mark %s (%s); run a rebuild", path, exc)
+        return None
 
 
 def clear(root: Path, batch_ids: Iterable[str]) -> None:

@@ -97,6 +97,16 @@ class Plans:
             "transformer_load", lambda: agg.transformer_load_curve(self.readings, self.meters)
         )
 
+    def from_readings(self, name: str) -> str:
+        """The SQL of the reading-level aggregate `name` (`daily_tou`, `completeness`,
+        `transformer_load`)."""
+        builders: dict[str, Callable[[], str]] = {
+            "daily_tou": self.daily_tou,
+            "completeness": self.completeness,
+            "transformer_load": self.transformer_load,
+        }
+        return builders[name]()
+
     def profile_cells(self, *, by_slot: bool) -> str:
         readings = placeholder(PROFILE_READINGS, READINGS_SCHEMA)
         index = placeholder(PROFILE_INDEX, ibis.Schema.from_pyarrow(profiles.INDEX_SCHEMA))

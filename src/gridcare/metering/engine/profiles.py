@@ -255,7 +255,8 @@ def read_profile(path: Path) -> ProfileSums:
 # lie: no decoding of the Parquet file, no copy of the month (in a new process on these
 # VMs, touching fresh memory cost more than the arithmetic: 1-2 s of the 3-4 s a day took
 # at 200,000 meters). `state` is removed before the arrays change and written after, so a
-# crash in between leaves a token that no manifest names: the month is summed again.
+# crash in between leaves a token that no manifest names: the next refresh reads the
+# Parquet file (the sums before that refresh) instead, and writes the arrays anew.
 
 SUMS_DIR: Final = "_sums"
 _STATE: Final = "state"
@@ -283,15 +284,21 @@ def begin_update(folder: Path) -> None:
     (folder / _STATE).unlink(missing_ok=True)
 
 
-def finish_update(folder: Path, sums: ProfileSums, token: str) -> None:
-    """Have `folder` hold `sums` with state `token`: arrays mapped from it were added to in
-    place; any others are written anew (temporary files, then rename)."""
+def finish_update(
+    folder: Path, sums: ProfileSums, token: str, *, mapped: ProfileSums | None = None
+) -> None:
+    """Have `folder` hold `sums` with state `token`. If `sums` are the very arrays `mapped`
+    from it (`map_sums`, added to in place) they are flushed; any others (a copy, a meter
+    added or dropped) are written anew (temporary files, then rename)."""
     folder.mkdir(parents=True, exist_ok=True)
     begin_update(folder)
-    mapped = all(isinstance(getattr(sums, field), np.memmap) for field, _, _ in _ARRAYS)
-    if mapped:
-        for field, _, _ in _ARRAYS:
-            getattr(sums, field).flush()
+    if mapped is not None and all(
+        getattr(sums, field) is getattr(mapped, field)
+        for field in ("meter_ids", "kwh_sum", "readings")
+    ):
+        for array in (mapped.kwh_sum, mapped.readings):
+            if isinstance(array, np.memmap):  # always; for the type checker
+                array.flush()
     else:
         _replace(folder / "meter_ids.npy", lambda f: np.save(f, sums.meter_ids))
         for field, name, dtype in _ARRAYS:
