@@ -113,6 +113,8 @@ READING_AGGREGATES: dict[str, str] = {
 ADDED = "_gc_added"  # an import's rows of the days it only added readings to
 ADDED_METERS = "_gc_added_meters"  # the meters recomputed for them
 ADDED_TRANSFORMERS = "_gc_added_transformers"  # and their transformers
+ADDED_READINGS = "_gc_added_readings"  # those meters' readings of those days
+NEW_EVENTS = "_gc_new_events"  # the load events computed over the window
 _ADDED_SHARE_MAX = 0.25  # of the meters dimension; above, the whole day is cheaper
 
 
@@ -315,8 +317,13 @@ def _write_added_rows(writer: PartitionWriter, added: _Added) -> None:
     session.bind_arrow(ADDED_METERS, added.meters.select([s.METER_ID]))
     session.bind_arrow(ADDED_TRANSFORMERS, added.transformers)
     writer.bind_readings(
-        READINGS, added.days, where=f"{s.METER_ID} IN (SELECT {s.METER_ID} FROM {ADDED_METERS})"
+        ADDED_READINGS,
+        added.days,
+        where=f"{s.METER_ID} IN (SELECT {s.METER_ID} FROM {ADDED_METERS})",
     )
+    # Read once and held (a few transformers' meters): each of the three queries would
+    # otherwise scan the whole days' files for them again.
+    session.bind_arrow(READINGS, session.fetch(f"SELECT * FROM {ADDED_READINGS}"))
     for name, key in READING_AGGREGATES.items():
         schema = writer.bind_source(name, added.days)
         if schema is None:  # `_materialised` saw them; gone since: nothing to keep
@@ -339,9 +346,9 @@ def _beijing_midnight_utc(day: date) -> datetime:
     return local - timedelta(minutes=s.CHINA_UTC_OFFSET_MINUTES)
 
 
-def _spans(session: Session, sql: str) -> list[tuple[date, datetime, datetime]]:
-    """(day, start_ts, end_ts) of a (small) events query, as Python values."""
-    rows = session.fetch(f"SELECT {s.DAY}, start_ts, end_ts FROM ({sql}) AS q").to_pylist()
+def _spans(events: pa.Table) -> list[tuple[date, datetime, datetime]]:
+    """(day, start_ts, end_ts) of (few) events, as Python values."""
+    rows = events.select([s.DAY, "start_ts", "end_ts"]).to_pylist()
     return [(r[s.DAY], _utc(r["start_ts"]), _utc(r["end_ts"])) for r in rows]
 
 
@@ -359,8 +366,8 @@ def _refresh_events(writer: PartitionWriter, touched: Sequence[date]) -> None:
         if curve is None:
             writer.write("load_events", None, touched)
             return
-        events = writer.plans.derived("load_events", "transformer_load", curve)
-        spans = _spans(session, events)
+        events = session.fetch(writer.plans.derived("load_events", "transformer_load", curve))
+        spans = _spans(events)
         start, end = _beijing_midnight_utc(lo), _beijing_midnight_utc(hi + timedelta(days=1))
         wider_lo = any(a == start for _, a, _ in spans) and lo - timedelta(days=1) in curve_days
         wider_hi = any(b == end for _, _, b in spans) and hi + timedelta(days=1) in curve_days
@@ -379,6 +386,8 @@ def _refresh_events(writer: PartitionWriter, touched: Sequence[date]) -> None:
     targets = set(touched)
     targets |= {d for d, a, b in spans if overlaps(a, b)}
     if writer.bind_source("load_events", window) is not None:
-        old = _spans(session, f"SELECT * FROM {source_name('load_events')}")
+        old = _spans(session.fetch(f"SELECT * FROM {source_name('load_events')}"))
         targets |= {d for d, a, b in old if overlaps(a, b)}
-    writer.write("load_events", events, sorted(targets))
+    # Written from the events already computed (few rows), not by running their query again.
+    session.bind_arrow(NEW_EVENTS, events)
+    writer.write("load_events", f"SELECT * FROM {NEW_EVENTS}", sorted(targets))
