@@ -1,0 +1,191 @@
+"""How low can a one-day refresh go? The refresh of the extra day as the engine runs it, and
+with the work that does not shrink with the day taken out, against the full refresh.
+
+    .venv/bin/python -m bench.metering.refresh_floor --size L --repeat 7
+
+Prepares once (kept under the work folder `floor/`): the base period imported and
+materialised, then the extra day imported; the aggregates and pending marks as they stand
+then are kept aside and put back before every timed refresh. Each variant refreshes what
+the extra day's import reported (its days, its additions), as `gridcare meter import` does,
+in this process. Variants other than the first skip work the engine must do: they are
+measurements of a floor, and write wrong aggregates.
+
+| variant            | what is left out                                                   |
+| ------------------ | ------------------------------------------------------------------ |
+| engine             | nothing                                                            |
+| no flush           | the flush of the month profile's memory-mapped arrays              |
+| monthly of 2 days  | `monthly` summed from the touched days only (as a delta would be)  |
+| no yesterday       | the rows yesterday's added estimates change (`_write_added_rows`)  |
+| all three          | all of the above                                                   |
+
+Prints the median seconds of each and its share of the full refresh (every base day in
+one refresh, the median of `--full-repeat` runs), with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import numpy as np
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.table import Table
+
+from bench.metering import engine_steps
+from bench.metering.common import SIZES, Context, Dataset, dataset_for
+from bench.metering.generate import ensure
+from gridcare.metering.engine import aggstore, materialize, tou
+
+KEPT = ("agg", "pending")  # what a refresh changes, put back before each timed one
+PREPARED = "prepared.json"
+
+
+def _refresh(ds: Dataset, store: Path, days: list[dt.date], additions: dict[dt.date, str]) -> float:
+    started = time.perf_counter()
+    materialize.refresh(
+        store,
+        days,
+        meters=pq.read_table(ds.meters_parquet),
+        transformers=pq.read_table(ds.transformers_parquet),
+        tou=tou.GUANGDONG_TOU,
+        backend="duckdb://",
+        additions=additions,
+    )
+    return time.perf_counter() - started
+
+
+def _prepare(ctx: Context, work: Path, console: Console) -> dict[str, Any]:
+    """The store with the base period materialised and the extra day imported, once."""
+    marker = work / PREPARED
+    if marker.is_file():
+        return dict(json.loads(marker.read_text(encoding="utf-8")))
+    shutil.rmtree(work, ignore_errors=True)
+    store = work / "store"
+    console.print("preparing: base import, full refresh, extra day's import")
+    engine_steps.ingest(ctx, ctx.ds.csv_files(), store, engine_steps.BATCH_ID)
+    _refresh(ctx.ds, store, ctx.days, {})
+    report = engine_steps.ingest(
+        ctx, ctx.ds.increment_files(), store, engine_steps.INCREMENT_BATCH_ID
+    )
+    for name in KEPT:
+        shutil.copytree(store / name, work / f"kept-{name}")
+    prepared = {k: report[k] for k in ("batch_id", "days", "added_only")}
+    marker.write_text(json.dumps(prepared, default=str), encoding="utf-8")
+    return prepared
+
+
+def _put_back(work: Path) -> None:
+    store = work / "store"
+    for name in KEPT:
+        shutil.rmtree(store / name, ignore_errors=True)
+        shutil.copytree(work / f"kept-{name}", store / name)
+
+
+@contextlib.contextmanager
+def _without_flush() -> Iterator[None]:
+    flush = np.memmap.flush
+    np.memmap.flush = lambda self: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        np.memmap.flush = flush  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _monthly_of_touched_days() -> Iterator[None]:
+    derive = aggstore.PartitionWriter.derive
+
+    def touched_only(self: Any, name: str, source: str, days: Any, targets: Any = None) -> None:
+        if name == "monthly":  # the month's last two days stand in for the touched ones
+            days = sorted(days)[-2:]
+        derive(self, name, source, days, targets)
+
+    aggstore.PartitionWriter.derive = touched_only  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        aggstore.PartitionWriter.derive = derive  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _without_yesterday() -> Iterator[None]:
+    write = materialize._write_added_rows
+    materialize._write_added_rows = lambda writer, added: None
+    try:
+        yield
+    finally:
+        materialize._write_added_rows = write
+
+
+@contextlib.contextmanager
+def _all_three() -> Iterator[None]:
+    with _without_flush(), _monthly_of_touched_days(), _without_yesterday():
+        yield
+
+
+VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
+    "engine": contextlib.nullcontext,
+    "no flush": _without_flush,
+    "monthly of 2 days": _monthly_of_touched_days,
+    "no yesterday": _without_yesterday,
+    "all three": _all_three,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="L", choices=sorted(SIZES))
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--full-repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    console = Console()
+    size = SIZES[args.size]
+    ds = dataset_for(size, None)
+    ensure(size, ds, console)
+    ctx = Context(size, ds, ds.work("engine") / "store")
+    work = ds.work("floor")
+    days, additions = engine_steps._touched(_prepare(ctx, work, console))
+    store = work / "store"
+    full = []
+    for _ in range(args.full_repeat):
+        _put_back(work)
+        full.append(_refresh(ds, store, ctx.days, {}))
+    full_median = statistics.median(full)
+    table = Table(title=f"One-day refresh at {size.name} against the full refresh")
+    for column in ("variant", "median s", "min s", "share of full"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    table.add_row("full refresh", f"{full_median:.3f}", f"{min(full):.3f}", "100 %")
+    for name, variant in VARIANTS.items():
+        seconds = []
+        for _ in range(args.repeat):
+            _put_back(work)
+            with variant():
+                seconds.append(_refresh(ds, store, days, additions))
+        median = statistics.median(seconds)
+        table.add_row(name, f"{median:.3f}", f"{min(seconds):.3f}", f"{median / full_median:.1%}")
+    console.print(table)
+    console.print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {args.repeat} runs a variant,"
+        f" {args.full_repeat} full refreshes; {dt.datetime.now():%Y-%m-%d %H:%M}"
+    )
+    _put_back(work)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
