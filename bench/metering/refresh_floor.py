@@ -97,17 +97,20 @@ def _put_back(work: Path) -> None:
 
 
 @contextlib.contextmanager
-def _without_flush() -> Iterator[None]:
-    flush = np.memmap.flush
-    np.memmap.flush = lambda self: None  # type: ignore[method-assign]
+def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, value)
     try:
         yield
     finally:
-        np.memmap.flush = flush  # type: ignore[method-assign]
+        setattr(owner, name, original)
 
 
-@contextlib.contextmanager
-def _monthly_of_touched_days() -> Iterator[None]:
+def _without_flush() -> contextlib.AbstractContextManager[None]:
+    return _patched(np.memmap, "flush", lambda self: None)
+
+
+def _monthly_of_touched_days() -> contextlib.AbstractContextManager[None]:
     derive = aggstore.PartitionWriter.derive
 
     def touched_only(self: Any, name: str, source: str, days: Any, targets: Any = None) -> None:
@@ -115,21 +118,11 @@ def _monthly_of_touched_days() -> Iterator[None]:
             days = sorted(days)[-2:]
         derive(self, name, source, days, targets)
 
-    aggstore.PartitionWriter.derive = touched_only  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        aggstore.PartitionWriter.derive = derive  # type: ignore[method-assign]
+    return _patched(aggstore.PartitionWriter, "derive", touched_only)
 
 
-@contextlib.contextmanager
-def _without_yesterday() -> Iterator[None]:
-    write = materialize._write_added_rows
-    materialize._write_added_rows = lambda writer, added: None
-    try:
-        yield
-    finally:
-        materialize._write_added_rows = write
+def _without_yesterday() -> contextlib.AbstractContextManager[None]:
+    return _patched(materialize, "_write_added_rows", lambda writer, added: None)
 
 
 @contextlib.contextmanager
