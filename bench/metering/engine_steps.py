@@ -179,11 +179,16 @@ def aggregate_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
 
 
 def refresh(
-    ctx: Context, days: list[dt.date], additions: dict[dt.date, str] | None = None
+    ctx: Context,
+    days: list[dt.date],
+    additions: dict[dt.date, str] | None = None,
+    *,
+    root: Path | None = None,
 ) -> dict[str, Any]:
-    """`materialize.refresh` of `days` on the engine's own store; returns its report."""
+    """`materialize.refresh` of `days` on the engine's own store (or `root`); returns its
+    report."""
     function = engine("materialize", "refresh")
-    root = ctx.own_store("engine")
+    root = root or ctx.own_store("engine")
     if not any((root / "readings" / f"day={d.isoformat()}").is_dir() for d in days):
         raise NotAvailable("no readings in the engine's store (its ingest did not run)")
     report = call(
@@ -215,10 +220,10 @@ def _increment_touched(ctx: Context) -> tuple[list[dt.date], dict[dt.date, str]]
         saved = json.loads(_increment_report_path(ctx).read_text(encoding="utf-8"))
     except OSError as exc:
         raise NotAvailable("no report of the extra day's import (run increment_ingest)") from exc
-    return _touched(saved)
+    return touched(saved)
 
 
-def _touched(report: dict[str, Any]) -> tuple[list[dt.date], dict[dt.date, str]]:
+def touched(report: dict[str, Any]) -> tuple[list[dt.date], dict[dt.date, str]]:
     """(days, additions) of an import report as a dict (`IngestReport.to_dict`)."""
     days = [dt.date.fromisoformat(d) for d in report["days"]]
     added = [dt.date.fromisoformat(d) for d in report.get("added_only") or []]
@@ -248,7 +253,7 @@ def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any
     started = time.perf_counter()
     report = ingest(ctx, files, ctx.own_store("engine"), batch_id)
     ingested = time.perf_counter()
-    days, additions = _touched(report)
+    days, additions = touched(report)
     refreshed = refresh(ctx, days, additions)
     finished = time.perf_counter()
     _written(refreshed)

@@ -42,30 +42,23 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
-import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
 from bench.metering import engine_steps
-from bench.metering.common import SIZES, Context, Dataset, dataset_for
+from bench.metering.common import SIZES, Context, dataset_for
 from bench.metering.generate import ensure
-from gridcare.metering.engine import aggstore, materialize, tou
+from gridcare.metering.engine import aggstore, materialize
 
 KEPT = ("agg", "pending")  # what a refresh changes, put back before each timed one
 PREPARED = "prepared.json"
 
 
-def _refresh(ds: Dataset, store: Path, days: list[dt.date], additions: dict[dt.date, str]) -> float:
+def _refresh(
+    ctx: Context, store: Path, days: list[dt.date], additions: dict[dt.date, str]
+) -> float:
     started = time.perf_counter()
-    materialize.refresh(
-        store,
-        days,
-        meters=pq.read_table(ds.meters_parquet),
-        transformers=pq.read_table(ds.transformers_parquet),
-        tou=tou.GUANGDONG_TOU,
-        backend="duckdb://",
-        additions=additions,
-    )
+    engine_steps.refresh(ctx, days, additions, root=store)
     return time.perf_counter() - started
 
 
@@ -78,7 +71,7 @@ def _prepare(ctx: Context, work: Path, console: Console) -> dict[str, Any]:
     store = work / "store"
     console.print("preparing: base import, full refresh, extra day's import")
     engine_steps.ingest(ctx, ctx.ds.csv_files(), store, engine_steps.BATCH_ID)
-    _refresh(ctx.ds, store, ctx.days, {})
+    _refresh(ctx, store, ctx.days, {})
     report = engine_steps.ingest(
         ctx, ctx.ds.increment_files(), store, engine_steps.INCREMENT_BATCH_ID
     )
@@ -152,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     ensure(size, ds, console)
     ctx = Context(size, ds, ds.work("engine") / "store")
     work = ds.work("floor")
-    days, additions = engine_steps._touched(_prepare(ctx, work, console))
+    days, additions = engine_steps.touched(_prepare(ctx, work, console))
     store = work / "store"
     full = []
     for _ in range(args.full_repeat):
         _put_back(work)
-        full.append(_refresh(ds, store, ctx.days, {}))
+        full.append(_refresh(ctx, store, ctx.days, {}))
     full_median = statistics.median(full)
     table = Table(title=f"One-day refresh at {size.name} against the full refresh")
     for column in ("variant", "median s", "min s", "share of full"):
@@ -168,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             _put_back(work)
             with variant():
-                seconds.append(_refresh(ds, store, days, additions))
+                seconds.append(_refresh(ctx, store, days, additions))
         median = statistics.median(seconds)
         table.add_row(name, f"{median:.3f}", f"{min(seconds):.3f}", f"{median / full_median:.1%}")
     console.print(table)

@@ -146,6 +146,22 @@ def test_every_aggregate_is_equal_on_duckdb_and_spark(mk, spark_session, tmp_pat
     assert results["duckdb"] == results["pyspark"]
 
 
+def test_an_event_grown_into_the_new_day_is_rewritten_on_either_backend(
+    backend, mk, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """The new day's refresh reads the stored events, computes them once over the window and
+    writes the partitions from that result: the event of 02-01 grows from 8 to 12 intervals."""
+    con = connect()  # reads back the same way whichever backend refreshed
+    meters, transformers = dims(mk)
+    build(mk, tmp_path, DAYS[:3])
+    materialize.refresh(tmp_path, DAYS[:3], meters, transformers, backend=backend)
+    build(mk, tmp_path, DAYS[3:])
+    report = materialize.refresh(tmp_path, DAYS[3:], meters, transformers, backend=backend)
+    events = mk.rows(con, materialize.read_aggregate(con, tmp_path, "load_events"))
+    assert [(e["day"], e["kind"], e["intervals"]) for e in events] == [(DAYS[2], "heavy", 12)]
+    assert report.get("load_events").partitions == 1
+
+
 def test_profile_added_day_by_day_equals_the_month_built_at_once(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Two increments in a row (the second adds to sums the first one wrote), against one
     refresh of the whole month."""
