@@ -136,7 +136,8 @@ class StepResult:
 
     `seconds` is wall time of the work only (imports and interpreter start excluded);
     `rows` is the number of readings the step processed (for rows/s); `available` is False
-    when the implementation does not exist (yet), with the reason in `note`.
+    when the implementation does not exist (yet), with the reason in `note`. `peak_mb` is
+    the step process's own peak resident memory (`peak_rss_mb`), 0 if it did not say.
     """
 
     seconds: float = 0.0
@@ -145,6 +146,7 @@ class StepResult:
     available: bool = True
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    peak_mb: float = 0.0
 
     def to_json(self) -> str:
         """One line of JSON, prefixed so `run.py` can find it among other output."""
@@ -168,13 +170,35 @@ class NotAvailable(Exception):
     """The implementation cannot run this step (e.g. an engine module is not written yet)."""
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB since it started its program.
+
+    Linux's `VmHWM` belongs to the address space, which `exec` replaces, so it counts this
+    program only. `ru_maxrss` does not: the kernel carries the parent's peak over `fork` and
+    `exec`, so every child of a 470 MB runner would report at least 470 MB.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource  # not Linux: the best there is, with the caveat above
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 @dataclass(frozen=True)
 class Context:
-    """Everything a step needs: the size, its files, and the readings store to aggregate."""
+    """Everything a step needs: the size, its files, the readings store to aggregate, and
+    `work`, the name of the implementation's own folder (`engine`, or `before` for the
+    engine of another checkout measured beside it)."""
 
     size: Size
     ds: Dataset
     store: Path
+    work: str = ""
 
     @property
     def days(self) -> list[dt.date]:

@@ -12,8 +12,11 @@
   reported, as `gridcare meter import` does: its `days` (the extra day and the day before,
   whose last interval an estimate fills) with its `added_only` days as `additions`.
 
-Engine modules are imported lazily: a missing module or function makes the step report
-"not available" (`NotAvailable`) instead of failing the whole run.
+Only public names of the engine are used (no `_name`, nothing patched): the benchmark
+measures the engine from outside, as `gridcare meter import` calls it. Engine modules are
+imported lazily: a missing module or function makes the step report "not available"
+(`NotAvailable`) instead of failing the whole run. The engine may be another checkout's
+(`run.py --src`); `refresh_arguments` bridges the one signature that changed in issue 23.
 """
 
 from __future__ import annotations
@@ -105,6 +108,11 @@ class StageClock:
         return totals
 
 
+def own_store(ctx: Context) -> Path:
+    """The store this engine's imports write (`work/engine/store`, or `work/before/store`)."""
+    return ctx.own_store(ctx.work or "engine")
+
+
 def ingest(ctx: Context, paths: list[Path], store_root: Path, batch_id: str) -> dict[str, Any]:
     """`ingest_files` into `store_root`; returns the report as a dict (+ `stage_seconds`)."""
     ingest_files = engine("ingest", "ingest_files")
@@ -166,7 +174,7 @@ def stored_readings(store: Path) -> int:
 def aggregate_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
     """One aggregate, or all four in one process (`pipeline`)."""
     con, builders = expressions(ctx)
-    out_dir = ctx.out_dir("engine")
+    out_dir = ctx.out_dir(ctx.work or "engine")
     names = AGGREGATES if step == "pipeline" else (step,)
     seconds: dict[str, float] = {}
     total = 0
@@ -188,24 +196,49 @@ def refresh(
     """`materialize.refresh` of `days` on the engine's own store (or `root`); returns its
     report."""
     function = engine("materialize", "refresh")
-    root = root or ctx.own_store("engine")
+    root = root or own_store(ctx)
     if not any((root / "readings" / f"day={d.isoformat()}").is_dir() for d in days):
         raise NotAvailable("no readings in the engine's store (its ingest did not run)")
-    report = call(
-        function,
-        root,
-        days,
-        meters=pq.read_table(ctx.ds.meters_parquet),
-        transformers=pq.read_table(ctx.ds.transformers_parquet),
-        tou=engine("tou", "GUANGDONG_TOU"),
-        backend="duckdb://",
-        additions=additions,
+    report = function(
+        **refresh_arguments(
+            function,
+            root,
+            days=list(days),
+            meters=pq.read_table(ctx.ds.meters_parquet),
+            transformers=pq.read_table(ctx.ds.transformers_parquet),
+            calendar=engine("tou", "GUANGDONG_TOU"),
+            additions=additions,
+        )
     )
     return report.to_dict() if hasattr(report, "to_dict") else {}
 
 
+# --- ADAPTER: `materialize.refresh` before and after issue 23 --------------------------
+# Before (commit 2f06e3d): `refresh(store_root, days, meters, transformers, tou, backend,
+# power_factor, *, store, con, calendar, additions)`, with `store`/`con`/`calendar` as
+# aliases. After: one keyword-only signature without aliases. Everything is passed by
+# keyword, under the name the measured engine declares. Delete once no "before" checkout
+# with the aliases is measured any more.
+def refresh_arguments(function: Callable[..., Any], root: Path, **given: Any) -> dict[str, Any]:
+    """Keyword arguments for this engine's `refresh`: the store under `store` (else
+    `store_root`), the TOU calendar under `calendar` (else `tou`), DuckDB as `backend` (else
+    a connection as `con`); of the rest, those it accepts."""
+    parameters = inspect.signature(function).parameters
+    arguments = {k: v for k, v in given.items() if k in parameters and k != "calendar"}
+    arguments["store" if "store" in parameters else "store_root"] = root
+    arguments["calendar" if "calendar" in parameters else "tou"] = given["calendar"]
+    if "backend" in parameters:
+        arguments["backend"] = "duckdb://"
+    else:
+        arguments["con"] = engine("backend", "connect")("duckdb://")
+    return arguments
+
+
+# ------------------------------------------------------------------------------------------
+
+
 def _increment_report_path(ctx: Context) -> Path:
-    return ctx.own_store("engine").parent / "increment-report.json"
+    return own_store(ctx).parent / "increment-report.json"
 
 
 def _save_increment(ctx: Context, report: dict[str, Any]) -> None:
@@ -251,7 +284,7 @@ def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any
     files = ctx.ds.csv_files() if whole else ctx.ds.increment_files()
     batch_id = BATCH_ID if whole else INCREMENT_BATCH_ID
     started = time.perf_counter()
-    report = ingest(ctx, files, ctx.own_store("engine"), batch_id)
+    report = ingest(ctx, files, own_store(ctx), batch_id)
     ingested = time.perf_counter()
     days, additions = touched(report)
     refreshed = refresh(ctx, days, additions)
@@ -275,17 +308,17 @@ def import_one_process(ctx: Context, step: str) -> tuple[int, int, dict[str, Any
 def run_step(step: str, ctx: Context) -> tuple[int, int, dict[str, Any]]:
     """One step for `steps.py`: (readings processed, output rows, extra details)."""
     if step == "ingest":
-        report = ingest(ctx, ctx.ds.csv_files(), ctx.own_store("engine"), BATCH_ID)
+        report = ingest(ctx, ctx.ds.csv_files(), own_store(ctx), BATCH_ID)
         rows = int(ctx.ds.load_manifest()["csv_rows"])
         return rows, int(report.get("accepted", 0)), _report_summary(report)
     if step in (*AGGREGATES, "pipeline"):
         return aggregate_step(step, ctx)
     if step == "refresh_all":
         report = refresh(ctx, ctx.days)
-        rows = stored_readings(ctx.own_store("engine"))
+        rows = stored_readings(own_store(ctx))
         return rows, _written(report), {"seconds": _refresh_summary(report)}
     if step == "increment_ingest":
-        report = ingest(ctx, ctx.ds.increment_files(), ctx.own_store("engine"), INCREMENT_BATCH_ID)
+        report = ingest(ctx, ctx.ds.increment_files(), own_store(ctx), INCREMENT_BATCH_ID)
         _save_increment(ctx, report)
         rows = int(ctx.ds.load_manifest()["increment_csv_rows"])
         summary = {**_report_summary(report), "days": report.get("days")}

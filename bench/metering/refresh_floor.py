@@ -1,31 +1,31 @@
-"""How low can a one-day refresh go? The refresh of the extra day as the engine runs it, and
-with the work that does not shrink with the day taken out, against the full refresh.
+"""How low can a one-day refresh go? The refresh of the extra day as the engine runs it,
+and without yesterday, against the full refresh, all through public entry points.
 
     .venv/bin/python -m bench.metering.refresh_floor --size L --repeat 7
 
 Prepares once (kept under the work folder `floor/`): the base period imported and
 materialised, then the extra day imported; the aggregates and pending marks as they stand
-then are kept aside and put back before every timed refresh. Each variant refreshes what
-the extra day's import reported (its days, its additions), as `gridcare meter import` does,
-in this process. Variants other than the first skip work the engine must do: they are
-measurements of a floor, and write wrong aggregates.
+then (the store's `agg/` and `pending/` folders) are kept aside and put back before every
+timed refresh. Every refresh runs in this process through `engine_steps.refresh`, that is
+`materialize.refresh` as `gridcare meter import` calls it.
 
-| variant            | what is left out                                                   |
-| ------------------ | ------------------------------------------------------------------ |
-| engine             | nothing                                                            |
-| no flush           | the flush of the month profile's memory-mapped arrays              |
-| monthly of 2 days  | `monthly` summed from the touched days only (as a delta would be)  |
-| no yesterday       | the rows yesterday's added estimates change (`_write_added_rows`)  |
-| all three          | all of the above                                                   |
+| variant        | what it refreshes                                                          |
+| -------------- | -------------------------------------------------------------------------- |
+| engine         | what the extra day's import reported: its days, with its additions          |
+| new day alone  | the new day only: its import's pending mark is not put back, so yesterday's |
+|                | added estimates are left out (wrong aggregates: a floor, not a result)      |
 
 Prints the median seconds of each and its share of the full refresh (every base day in
-one refresh, the median of `--full-repeat` runs), with the machine.
+one refresh, the median of `--full-repeat` runs), with the machine. The variants that took
+work out by patching the engine's private functions (no flush of the month profile's
+arrays, `monthly` of the touched days only) are gone: the bench measures only what the
+engine's public names do (bench/README.md, History). Another checkout's engine:
+`PYTHONPATH=<checkout>/src` in front of the command.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -34,21 +34,18 @@ import shutil
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from bench.metering import engine_steps
 from bench.metering.common import SIZES, Context, dataset_for
 from bench.metering.generate import ensure
-from gridcare.metering.engine import aggstore, materialize
 
 KEPT = ("agg", "pending")  # what a refresh changes, put back before each timed one
 PREPARED = "prepared.json"
@@ -76,61 +73,22 @@ def _prepare(ctx: Context, work: Path, console: Console) -> dict[str, Any]:
         ctx, ctx.ds.increment_files(), store, engine_steps.INCREMENT_BATCH_ID
     )
     for name in KEPT:
-        shutil.copytree(store / name, work / f"kept-{name}")
+        if (store / name).is_dir():
+            shutil.copytree(store / name, work / f"kept-{name}")
     prepared = {k: report[k] for k in ("batch_id", "days", "added_only")}
     marker.write_text(json.dumps(prepared, default=str), encoding="utf-8")
     return prepared
 
 
-def _put_back(work: Path) -> None:
+def _put_back(work: Path, *, keep_pending: bool = True) -> None:
     store = work / "store"
     for name in KEPT:
         shutil.rmtree(store / name, ignore_errors=True)
-        shutil.copytree(work / f"kept-{name}", store / name)
+        if (work / f"kept-{name}").is_dir() and (name != "pending" or keep_pending):
+            shutil.copytree(work / f"kept-{name}", store / name)
 
 
-@contextlib.contextmanager
-def _patched(owner: Any, name: str, value: Any) -> Iterator[None]:
-    original = getattr(owner, name)
-    setattr(owner, name, value)
-    try:
-        yield
-    finally:
-        setattr(owner, name, original)
-
-
-def _without_flush() -> contextlib.AbstractContextManager[None]:
-    return _patched(np.memmap, "flush", lambda self: None)
-
-
-def _monthly_of_touched_days() -> contextlib.AbstractContextManager[None]:
-    derive = aggstore.PartitionWriter.derive
-
-    def touched_only(self: Any, name: str, source: str, days: Any, targets: Any = None) -> None:
-        if name == "monthly":  # the month's last two days stand in for the touched ones
-            days = sorted(days)[-2:]
-        derive(self, name, source, days, targets)
-
-    return _patched(aggstore.PartitionWriter, "derive", touched_only)
-
-
-def _without_yesterday() -> contextlib.AbstractContextManager[None]:
-    return _patched(materialize, "_write_added_rows", lambda writer, added: None)
-
-
-@contextlib.contextmanager
-def _all_three() -> Iterator[None]:
-    with _without_flush(), _monthly_of_touched_days(), _without_yesterday():
-        yield
-
-
-VARIANTS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
-    "engine": contextlib.nullcontext,
-    "no flush": _without_flush,
-    "monthly of 2 days": _monthly_of_touched_days,
-    "no yesterday": _without_yesterday,
-    "all three": _all_three,
-}
+VARIANTS = ("engine", "new day alone")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,17 +114,21 @@ def main(argv: list[str] | None = None) -> int:
     for column in ("variant", "median s", "min s", "share of full"):
         table.add_column(column, justify="left" if column == "variant" else "right")
     table.add_row("full refresh", f"{full_median:.3f}", f"{min(full):.3f}", "100 %")
-    for name, variant in VARIANTS.items():
+    for name in VARIANTS:
         seconds = []
+        alone = name == "new day alone"
         for _ in range(args.repeat):
-            _put_back(work)
-            with variant():
+            _put_back(work, keep_pending=not alone)
+            if alone:
+                seconds.append(_refresh(ctx, store, [max(days)], {}))
+            else:
                 seconds.append(_refresh(ctx, store, days, additions))
         median = statistics.median(seconds)
         table.add_row(name, f"{median:.3f}", f"{min(seconds):.3f}", f"{median / full_median:.1%}")
     console.print(table)
     console.print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; {args.repeat} runs a variant,"
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores,"
+        f" Python {platform.python_version()}; {args.repeat} runs a variant,"
         f" {args.full_repeat} full refreshes; {dt.datetime.now():%Y-%m-%d %H:%M}"
     )
     _put_back(work)

@@ -6,6 +6,9 @@ result line, so every step has its own peak memory.
 
 Timing starts after the implementation's imports (interpreter start and `import pandas`
 are not counted); it covers connecting, reading, computing and writing the output Parquet.
+The peak memory is this process's own (`common.peak_rss_mb`), imports included. The engine
+is whichever `gridcare` the interpreter imports: `run.py --src` puts another checkout's
+`src/` first on `PYTHONPATH`.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bench.metering.common import (
     NotAvailable,
     StepResult,
     dataset_for,
+    peak_rss_mb,
 )
 
 MODULES = {
@@ -44,7 +48,9 @@ def run(impl: str, step: str, ctx: Context) -> StepResult:
     except NotAvailable as exc:
         return StepResult(available=False, note=str(exc))
     seconds = time.perf_counter() - started
-    return StepResult(seconds=seconds, rows=rows, output_rows=output_rows, extra=extra)
+    return StepResult(
+        seconds=seconds, rows=rows, output_rows=output_rows, extra=extra, peak_mb=peak_rss_mb()
+    )
 
 
 def main() -> None:
@@ -55,9 +61,11 @@ def main() -> None:
     parser.add_argument("--impl", choices=sorted(MODULES), required=True)
     parser.add_argument("--step", required=True)
     parser.add_argument("--store", type=Path, required=True, help="readings store to aggregate")
+    parser.add_argument("--work", default="", help="the implementation's folder (default: --impl)")
     args = parser.parse_args()
     size = SIZES[args.size]
-    ctx = Context(size=size, ds=dataset_for(size, args.out), store=args.store)
+    ds = dataset_for(size, args.out)
+    ctx = Context(size=size, ds=ds, store=args.store, work=args.work or args.impl)
     print(run(args.impl, args.step, ctx).to_json(), flush=True)
     # Skip interpreter teardown: pyarrow's dataset-writer threads (pandas `partition_cols`)
     # can abort the process at exit ("terminate called without an active exception").
