@@ -5,6 +5,8 @@
 
 Modules: `common` (sizes, paths, the Guangdong TOU hours, the step protocol), `generate`
 (synthetic readings as CSV plus the meters/transformers dimensions), `baselines_duckdb`
-(the limit), `baselines_pandas` (the usual alternative), `engine_steps` (GridCare's engine),
-`steps` (one step in a fresh process) and `run` (the plan, the ratios, the table).
+(the limit), `baselines_pandas` (the usual alternative), `engine_steps` (GridCare's engine,
+through its public names), `steps` (one step in a fresh process), `run` (the plan, one or
+two engines), `report` (the targets, the verdicts, the tables) and `check` (the outputs
+against the SQL's). `refresh_floor` and `verify_writes` are separate measurements.
 """
