@@ -117,7 +117,9 @@ class Command(BaseCommand):
         wanted = demo_reading_days(until=until, days=options["days"])
         missing = wanted.without(demo_reading_days_stored())
         if len(missing):
-            self._load_readings(console, plan, missing)
+            # Days added to an existing demo follow the seed it was built with.
+            seed = info.seed if info.seed is not None else plan.seed
+            self._load_readings(console, seed, missing)
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
@@ -157,7 +159,7 @@ class Command(BaseCommand):
         console.print(self._counts_table(info))
         return info
 
-    def _load_readings(self, console: Console, plan: DemoPlan, wanted: ReadingDays) -> None:
+    def _load_readings(self, console: Console, seed: int, wanted: ReadingDays) -> None:
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -173,7 +175,7 @@ class Command(BaseCommand):
                     tasks[stage] = progress.add_task(f"Meter readings: {stage}", total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            batch = demo_readings_load(seed=plan.seed, wanted=wanted, progress=report)
+            batch = demo_readings_load(seed=seed, wanted=wanted, progress=report)
         report_counts = batch.report
         span = ""
         if wanted.recent:
