@@ -64,6 +64,7 @@ if SECRET_KEY == _DEV_SECRET and PRODUCTION:
 
 ALLOWED_HOSTS = env_list("GRIDCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("GRIDCARE_CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "gridcare.core.web.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,7 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
-    "axes",
+    "gridcare.core.third_party_apps.AxesConfig",  # axes, under a translated name
     "gridcare.core",
     "gridcare.grid",
     "gridcare.customers",
@@ -82,7 +83,7 @@ INSTALLED_APPS = [
     "gridcare.notify",
     "gridcare.contact",
     "django_tasks",
-    "django_tasks_db",
+    "gridcare.core.third_party_apps.TasksDatabaseConfig",  # django_tasks_db, likewise
     "gridcare.portal",
     "gridcare.console",
     "gridcare.demo",

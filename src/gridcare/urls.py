@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from gridcare.api import api
 from gridcare.contact import webhooks
+from gridcare.core.web import favicon
 from gridcare.notify import gateway
 from gridcare.portal.views import home
 
@@ -12,6 +13,7 @@ handler404 = "gridcare.core.web.page_not_found"
 
 urlpatterns = [
     path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),

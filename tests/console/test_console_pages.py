@@ -27,7 +27,7 @@ def test_anonymous_visitor_is_sent_to_the_staff_login(world: World, path: str) -
 def test_customer_is_sent_back_to_the_portal(world: World, client_for, path: str) -> None:
     response = client_for("alice").get(path)
     assert response.status_code == 302
-    assert response["Location"] == "/portal/accounts/"
+    assert response["Location"] == "/portal/"
 
 
 @pytest.mark.parametrize("persona", NO_SEARCH)

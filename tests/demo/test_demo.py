@@ -6,20 +6,23 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import timezone
 
 from gridcare.core.choices import OrgUnitKind, Role
 from gridcare.core.models import AuditLog, OrgUnit, User
 from gridcare.core.validators import normalize_id_number, normalize_mobile
-from gridcare.customers.models import Account, AccountBinding, Customer
+from gridcare.customers.models import Account, AccountBinding, Customer, Interaction
 from gridcare.demo.account_draft import draft_demo
 from gridcare.demo.generator import demo_bureau, demo_counts
 from gridcare.demo.plan import (
@@ -29,7 +32,12 @@ from gridcare.demo.plan import (
     DemoPlan,
     parse_size,
 )
+from gridcare.demo.readings import DemoMeter, demo_days, demo_readings, same_month_last_year
 from gridcare.grid.models import Meter, Transformer
+from gridcare.metering.choices import ImportSource
+from gridcare.metering.models import ImportBatch, TransformerDay
+from gridcare.metering.selectors import transformer_day_range
+from gridcare.metering.usage import account_usage
 
 SMALL = DemoPlan(factor=parse_size("small"))
 
@@ -238,3 +246,118 @@ def test_reset_and_rebuild_with_the_same_seed_gives_the_same_data(demo_output: s
     assert "Deleted the existing demo" in output
     assert first_name_and_number() == before
     assert Account.objects.count() == SMALL.accounts
+
+
+# --- Meter readings: they end yesterday (or on --until), with last year's month ---
+
+UNTIL = dt.date(2026, 11, 22)
+METERS = [
+    DemoMeter("M1", "T1", "residential", False, 1.0),
+    DemoMeter("M2", "T1", "general_commercial", False, 1.0),
+    DemoMeter("M3", "T2", "residential", False, 1.0),
+    DemoMeter("T1-TOTAL", "T1", "residential", True, 1.0),
+]
+RATED = {"T1": 50.0, "T2": 30.0}
+
+
+def generated(seed: int, days: list[dt.date], **kwargs: Any) -> dict[dt.date, list[dict]]:
+    readings = demo_readings(METERS, RATED, seed=seed, days=days, **kwargs)
+    return {day: table.to_pylist() for day, table in readings}
+
+
+def test_a_days_readings_depend_only_on_the_seed_and_the_day() -> None:
+    window = generated(7, demo_days(until=UNTIL, days=3))
+    assert list(window) == [dt.date(2026, 11, 20), dt.date(2026, 11, 21), UNTIL]
+    assert generated(7, demo_days(until=UNTIL, days=3)) == window
+    later = generated(7, demo_days(until=UNTIL + dt.timedelta(days=1), days=3))
+    assert later[UNTIL] == window[UNTIL]
+    assert generated(8, [UNTIL])[UNTIL] != window[UNTIL]
+    # Keeping only one 台区's meters keeps their values as they were.
+    only_t1 = generated(7, [UNTIL], transformers={"T1"})[UNTIL]
+    assert only_t1 == [row for row in window[UNTIL] if row["meter"] != "M3"]
+
+
+def test_same_month_last_year_is_the_whole_calendar_month() -> None:
+    december = same_month_last_year(dt.date(2026, 12, 5))
+    assert (december[0], december[-1], len(december)) == (
+        dt.date(2025, 12, 1),
+        dt.date(2025, 12, 31),
+        31,
+    )
+    assert len(same_month_last_year(dt.date(2025, 2, 10))) == 29  # 2024 was a leap year
+
+
+@pytest.fixture
+def warehouse(settings, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    settings.WAREHOUSE_ROOT = tmp_path / "warehouse"
+    return settings.WAREHOUSE_ROOT
+
+
+def demo_account() -> Account:
+    account = Account.objects.filter(bindings__user__username=DEMO_CUSTOMER_MOBILE).first()
+    assert account is not None
+    return account
+
+
+def snapshot() -> tuple[list[tuple], list[float], list[tuple]]:
+    """The 台区 statistics, the demo customer's daily usage and contact dates."""
+    days = list(
+        TransformerDay.objects.order_by("transformer__code", "day").values_list(
+            "transformer__code", "day", "peak_kw", "completeness"
+        )
+    )
+    usage = account_usage(account=demo_account(), today=timezone.localdate())
+    daily = [v for bucket in usage.daily_chart["buckets"] for v in bucket["values"]]
+    contacts = list(
+        Interaction.objects.order_by("occurred_at").values_list("channel", "occurred_at")
+    )
+    return days, daily, contacts
+
+
+@pytest.mark.django_db
+def test_data_ends_yesterday_and_holds_the_same_month_last_year(warehouse: Path) -> None:
+    output = run_demo("--days", "2")
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    last_year = dt.date(yesterday.year - 1, yesterday.month, 1)
+    assert transformer_day_range() == (last_year, yesterday)
+    assert f"{yesterday - dt.timedelta(days=1)} – {yesterday}" in output
+    usage = account_usage(account=demo_account(), today=timezone.localdate())
+    assert usage.days[-1] == yesterday.isoformat()
+    assert len(usage.days) == 2, "last year's days are not among the recent ones"
+    assert usage.same_month_last_year_kwh is not None
+    assert usage.same_month_last_year_kwh > 0
+    newest = Interaction.objects.order_by("-occurred_at").first()
+    assert newest is not None
+    assert timezone.localtime(newest.occurred_at).date() == yesterday
+
+
+@pytest.mark.django_db
+def test_until_builds_the_same_data_again_and_a_rerun_adds_the_days_since(
+    settings, tmp_path: Path
+) -> None:
+    settings.WAREHOUSE_ROOT = tmp_path / "first"
+    run_demo("--days", "2", "--until", UNTIL.isoformat())
+    first = snapshot()
+    assert {day for _code, day, *_ in first[0]} == {
+        *same_month_last_year(UNTIL),
+        dt.date(2026, 11, 21),
+        UNTIL,
+    }
+    assert max(at for _channel, at in first[2]).date() == UNTIL
+    # Rebuilt from scratch, in a warehouse of its own: the same values.
+    settings.WAREHOUSE_ROOT = tmp_path / "second"
+    run_demo("--reset", "--days", "2", "--until", UNTIL.isoformat())
+    assert snapshot() == first
+    # Two days later, a rerun imports those two days only.
+    later = UNTIL + dt.timedelta(days=2)
+    run_demo("--days", "2", "--until", later.isoformat())
+    newest = ImportBatch.objects.filter(source=ImportSource.DEMO).order_by("-started_at")[0]
+    assert newest.report["days"] == ["2026-11-23", "2026-11-24"]
+
+
+@pytest.mark.parametrize("until", ["today", "2026-13-01"])
+@pytest.mark.django_db
+def test_until_must_be_a_past_day(until: str) -> None:
+    value = timezone.localdate().isoformat() if until == "today" else until
+    with pytest.raises(CommandError, match="until must be"):
+        run_demo("--until", value)

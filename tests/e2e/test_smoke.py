@@ -31,6 +31,8 @@ def test_customer_logs_in_on_a_phone_and_sees_only_their_accounts(
     live_server, live_world: World, mobile_page: Page
 ) -> None:
     log_in(mobile_page, f"{live_server.url}/portal/login/", ALICE_MOBILE, PASSWORD)
+    expect(mobile_page).to_have_url(re.compile(r"/portal/$"))
+    mobile_page.get_by_test_id("tile").filter(has_text="我的户号").click()
     expect(mobile_page).to_have_url(re.compile(r"/portal/accounts/$"))
     cards = mobile_page.get_by_test_id("account-card")
     expect(cards).to_have_count(1)

@@ -30,12 +30,12 @@ def test_staff_opening_the_portal_lands_on_the_console(world: World, client_for)
     assert response["Location"] == "/console/"
 
 
-def test_customer_logs_in_with_mobile_and_lands_on_my_accounts(world: World) -> None:
+def test_customer_logs_in_with_mobile_and_lands_on_the_home_screen(world: World) -> None:
     client = Client()
     response = client.post("/portal/login/", {"username": ALICE_MOBILE, "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/portal/accounts/"
-    body = client.get("/portal/accounts/").content.decode()
+    assert response["Location"] == "/portal/"
+    body = client.get("/portal/").content.decode()
     assert ACCOUNT_A in body
     assert ACCOUNT_B not in body
 
@@ -45,7 +45,7 @@ def test_login_redirects_only_to_local_pages(world: World) -> None:
         "/portal/login/",
         {"username": ALICE_MOBILE, "password": PASSWORD, "next": "https://evil.example/"},
     )
-    assert response["Location"] == "/portal/accounts/"
+    assert response["Location"] == "/portal/"
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(world: World) -> None:

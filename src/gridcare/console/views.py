@@ -9,14 +9,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.contact import selectors as contact_selectors
 from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_id_number, mask_mobile, mask_name
-from gridcare.core.roles import REVEAL_PII, VIEW_CUSTOMER
+from gridcare.core.roles import ADD_INTERACTION, REVEAL_PII, VIEW_CUSTOMER, VIEW_GRID
+from gridcare.core.selectors import org_unit_path
 from gridcare.core.services import pii_reveal, user_roles
 from gridcare.core.web import login_page, page_not_found, staff_required
 from gridcare.customers import selectors
+from gridcare.metering import selectors as metering_selectors
 
 REVEAL_MASKERS = {"name": mask_name, "mobile": mask_mobile, "id_number": mask_id_number}
 
@@ -38,11 +41,25 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @staff_required()
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    assert isinstance(request.user, User)
+    """工作台: what this role can do today — search, waiting conversations, the area's
+    台区 load alerts and account numbers — and nothing that is not built yet."""
+    user = request.user
+    assert isinstance(user, User)
     context = {
-        "roles": [Role(name).label for name in user_roles(request.user) if name in Role.values],
-        "can_search": request.user.has_perm(VIEW_CUSTOMER),
-        "summary": selectors.scope_summary(user=request.user),
+        "roles": [Role(name).label for name in user_roles(user) if name in Role.values],
+        "can_search": user.has_perm(VIEW_CUSTOMER),
+        "summary": selectors.scope_summary(user=user),
+        "unit_path": org_unit_path(user.org_unit) if user.org_unit else [],
+        "waiting": (
+            contact_selectors.conversations_waiting_count(user=user)
+            if user.has_perm(ADD_INTERACTION)
+            else None
+        ),
+        "alerts": (
+            metering_selectors.transformer_load_alerts(user=user)
+            if user.has_perm(VIEW_GRID)
+            else None
+        ),
     }
     return render(request, "console/dashboard.html", context)
 

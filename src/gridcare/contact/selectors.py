@@ -53,3 +53,8 @@ def web_chat_for(*, customer_id: int) -> Conversation | None:
         .order_by("-opened_at")
         .first()
     )
+
+
+def conversations_waiting_count(*, user: User) -> int:
+    """Conversations in the reader's area no agent has claimed yet (the workbench's count)."""
+    return conversations_for(user=user).filter(status=ConversationStatus.OPEN).order_by().count()

@@ -31,3 +31,13 @@ def org_units_in_scope(user: User) -> QuerySet[OrgUnit]:
 
 def audit_log_for_object(*, object_type: str, object_id: str) -> QuerySet[AuditLog]:
     return AuditLog.objects.filter(object_type=object_type, object_id=object_id)
+
+
+def org_unit_path(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit and its parents, top first (供电局 › 供电所 › 班组)."""
+    chain = [unit]
+    while chain[-1].parent_id is not None:
+        parent = chain[-1].parent
+        assert parent is not None
+        chain.append(parent)
+    return chain[::-1]

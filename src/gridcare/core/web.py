@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -96,7 +97,7 @@ def staff_required(perm: str | None = None) -> Callable[[View], View]:
             if not isinstance(user, User) or not user.is_authenticated:
                 return redirect(f"{reverse('console:login')}?next={request.path}")
             if user.is_customer:
-                return redirect("portal:accounts")
+                return redirect("portal:home")
             if perm and not user.has_perm(perm):
                 return render(request, "errors/403.html", status=403)
             return view(request, *args, **kwargs)
@@ -104,3 +105,15 @@ def staff_required(perm: str | None = None) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on their own: our icon among the static files.
+    Not a permanent redirect, so a changed icon is picked up."""
+    return redirect(static("gridcare/favicon.svg"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent without a valid token (usually an expired page or
+    blocked cookies) gets our page, translated, instead of Django's English one."""
+    return render(request, "errors/csrf.html", status=403)

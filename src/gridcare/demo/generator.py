@@ -1,20 +1,20 @@
 """Builds, finds and removes the deterministic demo utility (青溪县供电局).
 
 `demo_build` drafts everything in memory (seeded, no clock), then writes it in one
-transaction: the org tree, network and logins through the domain services, the mass rows
+transaction (contacts and notices dated up to the demo's last day, `until`): the org tree, network and logins through the domain services, the mass rows
 in bulk, and a single `demo.build` audit entry holding the seed, size and counts. The demo is
 found again by its bureau's fixed code, so building twice never duplicates anything.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.utils import timezone
 
 from gridcare.core.audit import audit_record
 from gridcare.core.models import AuditLog, OrgUnit, User
@@ -22,7 +22,7 @@ from gridcare.customers.models import Account, ChannelIdentity, ConsentRecord, C
 from gridcare.demo.account_draft import BOUND, DemoDraft, draft_demo
 from gridcare.demo.contacts import demo_contacts_create
 from gridcare.demo.logins import customer_login_create, staff_logins_create
-from gridcare.demo.plan import BUREAU_CODE, DemoPlan
+from gridcare.demo.plan import BUREAU_CODE, LOCAL_TZ, DemoPlan
 from gridcare.demo.population import (
     Population,
     contact_data_create,
@@ -109,8 +109,13 @@ def demo_find() -> DemoInfo | None:
     )
 
 
-def demo_build(*, plan: DemoPlan, on_step: OnStep | None = None) -> DemoInfo:
-    """Create the demo described by `plan`; the caller checks that none exists yet."""
+#: The demo's clock stops at this hour of its last day: the newest contact is from then.
+LAST_HOUR = dt.time(18, 0)
+
+
+def demo_build(*, plan: DemoPlan, until: dt.date, on_step: OnStep | None = None) -> DemoInfo:
+    """Create the demo described by `plan`, its history ending on `until`; the caller
+    checks that none exists yet."""
     steps = iter(BUILD_STEPS)
 
     def step() -> None:
@@ -133,21 +138,29 @@ def demo_build(*, plan: DemoPlan, on_step: OnStep | None = None) -> DemoInfo:
         step()
         contact_data_create(draft, population.customers)
         step()
-        _demo_customer_login_create(draft, population)
+        now = dt.datetime.combine(until, LAST_HOUR, tzinfo=LOCAL_TZ)
+        _demo_customer_login_create(draft, population, now=now)
         counts = demo_counts(tree.bureau)
         audit_record(
             actor=None,
             action=BUILD_ACTION,
             obj=tree.bureau,
-            data={"seed": plan.seed, "factor": plan.factor, "counts": counts},
+            data={
+                "seed": plan.seed,
+                "factor": plan.factor,
+                "until": until.isoformat(),
+                "counts": counts,
+            },
         )
     return DemoInfo(tree=tree, counts=counts, seed=plan.seed, factor=plan.factor)
 
 
-def _demo_customer_login_create(draft: DemoDraft, population: Population) -> None:
+def _demo_customer_login_create(
+    draft: DemoDraft, population: Population, *, now: dt.datetime
+) -> None:
     drafted = zip(draft.accounts, population.accounts, strict=True)
     demo = [(item, account) for item, account in drafted if item.binding]
     customer = population.customers[demo[0][0].customer]
     bound = [account for item, account in demo if item.binding == BOUND]
     customer_login_create(customer=customer, bound=bound)
-    demo_contacts_create(customer=customer, account=bound[0], now=timezone.now())
+    demo_contacts_create(customer=customer, account=bound[0], now=now)

@@ -1,11 +1,16 @@
-"""Demo meter data: 35 days of 15-minute readings for every meter, deterministic.
+"""Demo meter data: 15-minute readings for every meter, deterministic per seed and day.
 
 Shapes follow the tariff class (residential evening peaks, commercial office hours,
-industrial shifts, agricultural pumping at night) with a late-autumn heating lift and
-weekend effects. Each transformer is given a target peak load rate — most between 15 % and
-60 %, a few above 100 % so the overload screens have something to show — and its meters are
-scaled to reach it. A few intervals are left out (gaps) so completeness is not perfect. The
-transformer total meter reads the sum of its meters plus 3–7 % line loss.
+industrial shifts, agricultural pumping at night) with a seasonal curve (winter heating and
+summer cooling peaks), a small yearly growth and weekend effects. Each transformer is given
+a target peak load rate — most between 15 % and 60 %, a few above 100 % so the overload
+screens have something to show — and its meters are scaled to reach it. A few intervals are
+left out (gaps) so completeness is not perfect. The transformer total meter reads the sum of
+its meters plus 3–7 % line loss.
+
+A day's values depend only on the seed, the meters and that day (each day draws from its
+own generator), so a window ending on another day repeats the days they share, and a build
+with the same seed and last day repeats every value.
 
 Pure numpy/pyarrow: no Django, no clock. The caller writes the tables it yields to files
 and sends them through the normal ingestion pipeline.
@@ -23,7 +28,9 @@ import pyarrow as pa
 SLOTS = 96
 CHINA = dt.timezone(dt.timedelta(hours=8))
 DEMO_DAYS = 35
-DEMO_LAST_DAY = dt.date(2026, 11, 22)
+#: Growth is measured from this day: a year earlier every meter used about 4 % less.
+GROWTH_BASE = dt.date(2026, 1, 1)
+YEARLY_GROWTH = 1.04
 OVERLOADED_SHARE = 0.03
 GAP_METER_SHARE = 0.002
 
@@ -53,8 +60,24 @@ def class_shapes() -> dict[str, np.ndarray]:
     return {name: shape / shape.mean() for name, shape in shapes.items()}
 
 
-def demo_days(last_day: dt.date = DEMO_LAST_DAY, days: int = DEMO_DAYS) -> list[dt.date]:
-    return [last_day - dt.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+def demo_days(*, until: dt.date, days: int = DEMO_DAYS) -> list[dt.date]:
+    """The `days` days ending on `until`, oldest first."""
+    return [until - dt.timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+
+
+def same_month_last_year(until: dt.date) -> list[dt.date]:
+    """Every day of `until`'s month one year earlier (what 去年同月 compares with)."""
+    first = dt.date(until.year - 1, until.month, 1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return [first + dt.timedelta(days=n) for n in range((following - first).days)]
+
+
+def season_factor(day: dt.date) -> float:
+    """Relative load of `day`: peaks in late January (heating) and late July (cooling),
+    troughs in spring and autumn, about 4 % growth a year."""
+    angle = 4 * np.pi * (day.timetuple().tm_yday - 20) / 365.25
+    growth = YEARLY_GROWTH ** ((day - GROWTH_BASE).days / 365.25)
+    return float((1.15 + 0.2 * np.cos(angle)) * growth)
 
 
 def _interval_ends(day: dt.date) -> pa.Array:
@@ -89,9 +112,18 @@ def _meter_scales(
 
 
 def demo_readings(
-    meters: list[DemoMeter], rated_kva: dict[str, float], *, seed: int, days: list[dt.date]
+    meters: list[DemoMeter],
+    rated_kva: dict[str, float],
+    *,
+    seed: int,
+    days: list[dt.date],
+    transformers: set[str] | None = None,
 ) -> Iterator[tuple[dt.date, pa.Table]]:
-    """Yield (day, table of meter_id/ts/kwh) for each day; deterministic for a seed."""
+    """Yield (day, table of meter/ts/kwh) for each day; deterministic for a seed and day.
+
+    `transformers` keeps only the meters of those 台区 (all meters otherwise); the values
+    of the meters kept are the same either way.
+    """
     rng = np.random.default_rng(seed)
     shapes = class_shapes()
     scales = _meter_scales(meters, rated_kva, rng)
@@ -101,16 +133,18 @@ def demo_readings(
     loss = rng.uniform(1.03, 1.07, size=len(meters))
     meter_ids = pa.array([m.meter_id for m in meters], pa.string())
     by_transformer = _members_by_transformer(meters)
-    for index, day in enumerate(days):
-        season = 1.0 + 0.012 * index  # nights get colder through November: heating load
+    kept = np.array([transformers is None or m.transformer_id in transformers for m in meters])
+    for day in days:
+        day_rng = np.random.default_rng([seed, day.toordinal()])
         weekend = 0.85 if day.weekday() >= 5 else 1.0
-        noise = rng.lognormal(0.0, 0.18, size=profile.shape)
-        kwh = profile * scales[:, None] * noise * season * weekend
+        noise = day_rng.lognormal(0.0, 0.18, size=profile.shape)
+        kwh = profile * scales[:, None] * noise * season_factor(day) * weekend
         kwh = np.where(regular[:, None], kwh, 0.0)
         for total, members in by_transformer.items():
             true_kwh = (kwh[members] * multipliers[members, None]).sum(axis=0)
             kwh[total] = true_kwh * loss[total] / multipliers[total]
-        yield day, _day_table(meter_ids, _interval_ends(day), np.round(kwh, 4), rng)
+        keep = _kept_intervals(kwh.shape, day_rng) & kept[:, None]
+        yield day, _day_table(meter_ids, _interval_ends(day), np.round(kwh, 4), keep)
 
 
 def _members_by_transformer(meters: list[DemoMeter]) -> dict[int, list[int]]:
@@ -122,15 +156,18 @@ def _members_by_transformer(meters: list[DemoMeter]) -> dict[int, list[int]]:
     return members
 
 
-def _day_table(
-    meter_ids: pa.Array, ends: pa.Array, kwh: np.ndarray, rng: np.random.Generator
-) -> pa.Table:
-    count = len(meter_ids)
-    keep = np.ones(kwh.shape, dtype=bool)
+def _kept_intervals(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """True per (meter, slot) read; a few meters miss one to three intervals (gaps)."""
+    count = shape[0]
+    keep = np.ones(shape, dtype=bool)
     gappy = rng.choice(count, size=max(1, int(count * GAP_METER_SHARE)), replace=False)
     for meter in gappy:
         start = int(rng.integers(0, SLOTS - 3))
         keep[meter, start : start + int(rng.integers(1, 4))] = False
+    return keep
+
+
+def _day_table(meter_ids: pa.Array, ends: pa.Array, kwh: np.ndarray, keep: np.ndarray) -> pa.Table:
     rows, slots = np.nonzero(keep)
     return pa.table(
         {

@@ -8,6 +8,9 @@ entry added; entries whose actor was a deleted demo login keep its name in `acto
 (the foreign key is SET_NULL by design). If another app has since attached rows to a demo
 account (bills, work orders…), the PROTECT error aborts the whole reset and nothing is
 deleted.
+
+The demo's import batches go too, so the rebuilt demo loads its readings again (its 台区
+statistics went with the transformers); re-imported days replace the stored ones.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from gridcare.customers.models import Account, AccountMeter, Customer, Premise
 from gridcare.demo.generator import demo_bureau, demo_units
 from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
+from gridcare.metering.choices import ImportSource
+from gridcare.metering.models import ImportBatch
 
 #: Keeps `pk IN (…)` lists well under every backend's parameter limit.
 CHUNK = 500
@@ -62,6 +67,7 @@ def demo_reset() -> dict[str, int]:
     _delete(Transformer.objects.filter(org_unit__in=unit_ids), deleted)
     _delete(Feeder.objects.filter(substation__org_unit__in=unit_ids), deleted)
     _delete(Substation.objects.filter(org_unit__in=unit_ids), deleted)
+    _delete(ImportBatch.objects.filter(source=ImportSource.DEMO), deleted)
     logins = User.objects.filter(Q(org_unit__in=unit_ids) | Q(username=DEMO_CUSTOMER_MOBILE))
     _delete(logins, deleted)
     # Children before parents: a deeper unit has a longer materialized path.

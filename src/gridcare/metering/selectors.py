@@ -89,3 +89,27 @@ def transformer_day_stat(*, transformer: Transformer, day: dt.date) -> Transform
 
 def transformer_events(*, transformer: Transformer, since: dt.date) -> QuerySet[LoadEvent]:
     return LoadEvent.objects.filter(transformer=transformer, start__date__gte=since)
+
+
+@dataclass(frozen=True)
+class LoadAlerts:
+    """The newest day's loading in the reader's area: counts and the most loaded 台区."""
+
+    day: dt.date
+    summary: LoadingSummary
+    heaviest: list[TransformerDay]
+
+
+def transformer_load_alerts(*, user: User, shown: int = 5) -> LoadAlerts | None:
+    """Heavy-load (≥ 80 %) and overloaded 台区 of the newest day with statistics, most loaded
+    first; None before the first import."""
+    bounds = transformer_day_range()
+    if bounds is None:
+        return None
+    day = bounds[1]
+    heaviest = list(transformer_days_ranked(user=user, day=day, only="heavy")[:shown])
+    return LoadAlerts(
+        day=day,
+        summary=transformer_loading_summary(user=user, day=day),
+        heaviest=heaviest,
+    )

@@ -62,7 +62,10 @@ def account_usage(*, account: Account, today: dt.date) -> AccountUsage:
     """Daily TOU split for the last 35 days with data, monthly totals with last year."""
     meters = _meter_ids(account)
     calendar = tou_calendar_default()
-    days = stored_days(until=today)[-RECENT_DAYS:]
+    stored = stored_days(until=today)
+    # The 35 days up to the newest one with data: older stored days (last year's month)
+    # are not "recent" even when fewer days were loaded since.
+    days = [d for d in stored if d > stored[-1] - dt.timedelta(days=RECENT_DAYS)] if stored else []
     rows = _read("daily_tou", days, meter_id=meters) if days and meters else []
     usage = AccountUsage()
     if not rows:

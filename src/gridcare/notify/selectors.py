@@ -47,3 +47,8 @@ def templates_current() -> list[NotificationTemplate]:
     for template in NotificationTemplate.objects.order_by("code", "channel", "-version"):
         newest.setdefault((template.code, template.channel), template)
     return list(newest.values())
+
+
+def portal_messages_unread_count(*, user: User) -> int:
+    """How many portal inbox messages of a login are not yet read (the home tile's badge)."""
+    return portal_messages_for(user=user).filter(read_at__isnull=True).count()

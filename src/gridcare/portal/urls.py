@@ -1,10 +1,15 @@
 from django.urls import path
 
-from gridcare.portal import views
+from gridcare.portal import views, views_home
 
 app_name = "portal"
 
 urlpatterns = [
+    # The phone portal's home screen and bottom tabs (首页 / 用电 / 服务 / 我的).
+    path("", views_home.home_view, name="home"),
+    path("usage/", views_home.usage_entry_view, name="usage_entry"),
+    path("services/", views_home.services_view, name="services"),
+    path("me/", views_home.me_view, name="me"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("register/", views.register_view, name="register"),

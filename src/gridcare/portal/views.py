@@ -40,13 +40,13 @@ from gridcare.portal.forms import BindConfirmForm, BindRequestForm, PreferencesF
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if isinstance(user, User) and user.is_authenticated:
-        return redirect("portal:accounts" if user.is_customer else "console:dashboard")
+        return redirect("portal:home" if user.is_customer else "console:dashboard")
     return render(request, "portal/home.html")
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
     return login_page(
-        request, template="portal/login.html", customer=True, success_url=reverse("portal:accounts")
+        request, template="portal/login.html", customer=True, success_url=reverse("portal:home")
     )
 
 

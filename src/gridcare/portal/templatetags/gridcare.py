@@ -1,4 +1,4 @@
-"""Template filters: masking personal data and coloured status badges."""
+"""Template filters: masking personal data, channel names and coloured status badges."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString
 
 from gridcare.core import privacy
 from gridcare.customers.choices import COLORS as ACCOUNT_COLORS
+from gridcare.customers.choices import InteractionChannel
 from gridcare.grid.choices import COLORS as METER_COLORS
 from gridcare.metering.choices import COLORS as METERING_COLORS
 from gridcare.notify.choices import COLORS as NOTIFICATION_COLORS
@@ -30,3 +31,12 @@ _BADGE_COLORS: dict[str, str] = {
 def status_badge(value: str, label: str) -> SafeString:
     color = _BADGE_COLORS.get(value, "secondary")
     return format_html('<span class="badge text-bg-{}">{}</span>', color, label)
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    """A channel code as people read it ("web_chat" → 网页/H5 在线客服); unknown codes as is."""
+    try:
+        return str(InteractionChannel(value).label)
+    except ValueError:
+        return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -20,7 +23,12 @@ from rich.table import Table
 from gridcare.core.errors import DomainError
 from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_bureau, demo_find
 from gridcare.demo.logins import BASE_URL, demo_accounts, login_rows
-from gridcare.demo.meter_data import demo_readings_load, demo_readings_loaded
+from gridcare.demo.meter_data import (
+    ReadingDays,
+    demo_reading_days,
+    demo_reading_days_stored,
+    demo_readings_load,
+)
 from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
 from gridcare.demo.readings import DEMO_DAYS
 from gridcare.demo.reset import demo_reset
@@ -38,6 +46,17 @@ COUNT_LABELS = (
 )
 
 
+def parse_until(value: str) -> dt.date:
+    """`--until`: a past day as YYYY-MM-DD (today's readings are not complete yet)."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("until must be a date as YYYY-MM-DD") from None
+    if day >= timezone.localdate():
+        raise argparse.ArgumentTypeError("until must be before today (Beijing time)")
+    return day
+
+
 class Command(BaseCommand):
     help = (
         "Build the deterministic demo county utility (青溪县供电局) on the configured database, "
@@ -45,7 +64,9 @@ class Command(BaseCommand):
         "collectstatic first. Building again finds the existing demo and changes nothing; "
         "--reset deletes the demo's own rows (its org units, network, accounts, their customers "
         "and the demo logins; never other data, never the audit log) and builds it anew. "
-        "All demo logins share the password printed in the table."
+        "All demo logins share the password printed in the table. Meter readings, contacts "
+        "and notices end yesterday (or on --until), so every page looks current; rerun on a "
+        "later day, it adds the readings of the days since."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,13 +77,20 @@ class Command(BaseCommand):
             help="small (≈1/10), default (≈12,000 accounts), large (×4) or a factor, e.g. 2",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same data")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on")
         parser.add_argument("--no-serve", action="store_true", help="build and print only")
         parser.add_argument(
             "--days",
             type=int,
             default=DEMO_DAYS,
             help=f"days of 15-minute meter readings to load (default {DEMO_DAYS}; 0: none)",
+        )
+        parser.add_argument(
+            "--until",
+            type=parse_until,
+            default=None,
+            help="last day of the demo's data, YYYY-MM-DD (default yesterday); the same seed "
+            "and day give the same data",
         )
         parser.add_argument(
             "--reset", action="store_true", help="delete the existing demo first, then build"
@@ -75,6 +103,7 @@ class Command(BaseCommand):
         width = None if self.stdout.isatty() else 120
         console = Console(file=cast("IO[str]", self.stdout), highlight=False, width=width)
         plan = DemoPlan(seed=options["seed"], factor=options["size"])
+        until = options["until"] or timezone.localdate() - dt.timedelta(days=1)
         with console.status("Migrating the database and collecting static files…"):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("collectstatic", interactive=False, verbosity=0)
@@ -82,11 +111,15 @@ class Command(BaseCommand):
             self._reset(console)
         info = demo_find()
         if info is None:
-            info = self._build(console, plan)
+            info = self._build(console, plan, until)
         else:
             self._report_existing(console, info, plan)
-        if options["days"] > 0 and not demo_readings_loaded():
-            self._load_readings(console, plan, options["days"])
+        wanted = demo_reading_days(until=until, days=options["days"])
+        missing = wanted.without(demo_reading_days_stored())
+        if len(missing):
+            # Days added to an existing demo follow the seed it was built with.
+            seed = info.seed if info.seed is not None else plan.seed
+            self._load_readings(console, seed, missing)
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
@@ -101,7 +134,7 @@ class Command(BaseCommand):
             ) from exc
         console.print(f"Deleted the existing demo ({sum(deleted.values()):,} rows).")
 
-    def _build(self, console: Console, plan: DemoPlan) -> DemoInfo:
+    def _build(self, console: Console, plan: DemoPlan, until: dt.date) -> DemoInfo:
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -117,7 +150,7 @@ class Command(BaseCommand):
                 progress.update(task, description=description, completed=done)
 
             try:
-                info = demo_build(plan=plan, on_step=on_step)
+                info = demo_build(plan=plan, until=until, on_step=on_step)
             except DomainError as exc:
                 raise CommandError(f"cannot build the demo: {exc.message} ({exc.code})") from exc
             except ValidationError as exc:
@@ -126,7 +159,7 @@ class Command(BaseCommand):
         console.print(self._counts_table(info))
         return info
 
-    def _load_readings(self, console: Console, plan: DemoPlan, days: int) -> None:
+    def _load_readings(self, console: Console, seed: int, wanted: ReadingDays) -> None:
         columns = (
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -142,12 +175,20 @@ class Command(BaseCommand):
                     tasks[stage] = progress.add_task(f"Meter readings: {stage}", total=total)
                 progress.update(tasks[stage], completed=done, total=total)
 
-            batch = demo_readings_load(seed=plan.seed, days=days, progress=report)
+            batch = demo_readings_load(seed=seed, wanted=wanted, progress=report)
         report_counts = batch.report
+        span = ""
+        if wanted.recent:
+            span = f" {wanted.recent[0]} – {wanted.recent[-1]}"
+        if wanted.last_year:
+            span += (
+                f"; {wanted.last_year[0]:%Y-%m} for the "
+                f"{len(wanted.last_year_transformers)} 台区 on the demo customer's feeder"
+            )
         console.print(
             f"Meter readings: {report_counts.get('accepted', 0):,} stored, "
             f"{report_counts.get('estimated', 0):,} gap values estimated, "
-            f"{days} days."
+            f"{len(wanted)} days ({span.strip()})."
         )
 
     def _report_existing(self, console: Console, info: DemoInfo, plan: DemoPlan) -> None:

@@ -1,0 +1,56 @@
+"""The phone-first portal shell: the home screen of service tiles and the pages behind the
+bottom tab bar (用电 / 服务 / 我的). Thin over selectors; each tile is a page that exists."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from gridcare.core.models import User
+from gridcare.core.privacy import mask_mobile
+from gridcare.core.web import customer_required
+from gridcare.customers import selectors
+from gridcare.notify import selectors as notify_selectors
+
+
+@customer_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    """首页: a tile per service the portal offers today, and the bound accounts."""
+    assert isinstance(request.user, User)
+    context = {
+        "accounts": selectors.accounts_of_login(user=request.user),
+        "unread": notify_selectors.portal_messages_unread_count(user=request.user),
+    }
+    return render(request, "portal/home_customer.html", context)
+
+
+@customer_required
+def usage_entry_view(request: HttpRequest) -> HttpResponse:
+    """The 用电 tab: straight to the usage of the only account, else a choice of accounts;
+    before any account is bound, to binding."""
+    assert isinstance(request.user, User)
+    accounts = list(selectors.accounts_of_login(user=request.user))
+    if not accounts:
+        return redirect("portal:bind")
+    if len(accounts) == 1:
+        return redirect("portal:usage", number=accounts[0].number)
+    return render(request, "portal/usage_choose.html", {"accounts": accounts})
+
+
+@customer_required
+def services_view(request: HttpRequest) -> HttpResponse:
+    """The 服务 tab: every service the portal offers, with what it is for."""
+    assert isinstance(request.user, User)
+    unread = notify_selectors.portal_messages_unread_count(user=request.user)
+    return render(request, "portal/services.html", {"unread": unread})
+
+
+@customer_required
+def me_view(request: HttpRequest) -> HttpResponse:
+    """The 我的 tab: this login, its accounts and settings, language and logging out."""
+    assert isinstance(request.user, User)
+    context = {
+        "mobile": mask_mobile(request.user.mobile or request.user.username),
+        "account_count": selectors.accounts_of_login(user=request.user).count(),
+    }
+    return render(request, "portal/me.html", context)
