@@ -1,0 +1,120 @@
+"""Binding an account to a portal login; the proof is a code sent to the account's
+registered mobile."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gridcare.core.audit import audit_record
+from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, RateLimited
+from gridcare.core.models import User
+from gridcare.core.privacy import mask_mobile
+from gridcare.core.validators import normalize_account_number
+from gridcare.customers.codes import code_sender
+from gridcare.customers.models import Account, AccountBinding, BindingChallenge
+
+
+def _code_digest(challenge_salt: str, code: str) -> str:
+    return hmac.new(challenge_salt.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _account_for_binding(number: str) -> Account:
+    account = Account.objects.filter(number=normalize_account_number(number)).first()
+    if account is None:
+        raise NotFound("customers.account.not_found", "户号不存在", field="account_number")
+    return account
+
+
+@transaction.atomic
+def account_bind_request(*, actor: User, account_number: str) -> BindingChallenge:
+    """Send a 6-digit code to the account's registered mobile; binding needs it back.
+
+    Throttled to one code per account per minute, so the registered mobile is not flooded.
+    """
+    account = _account_for_binding(account_number)
+    if AccountBinding.objects.filter(user=actor, account=account, revoked_at__isnull=True).exists():
+        raise DomainError("customers.binding.already_bound", "该户号已绑定到您的账号")
+    now = timezone.now()
+    # Per account, whoever asks: the limit protects the owner of the registered mobile.
+    recent = BindingChallenge.objects.filter(
+        account=account, created_at__gt=now - dt.timedelta(seconds=60)
+    )
+    if recent.exists():
+        raise RateLimited("customers.binding.too_frequent", "验证码发送过于频繁，请一分钟后再试")
+    code = f"{secrets.randbelow(10**6):06d}"
+    challenge = BindingChallenge.objects.create(
+        user=actor,
+        account=account,
+        code_digest="",
+        expires_at=now + dt.timedelta(seconds=settings.VERIFICATION_CODE_TTL_SECONDS),
+    )
+    challenge.code_digest = _code_digest(str(challenge.pk) + settings.SECRET_KEY, code)
+    challenge.save(update_fields=["code_digest"])
+    text = f"【GridCare】您正在绑定户号{account.number}，验证码 {code}，5 分钟内有效。"
+    # The message is sent only if the challenge commits, so a rollback never leaks a code.
+    transaction.on_commit(lambda: code_sender().send(mobile=account.registered_mobile, text=text))
+    audit_record(
+        actor=actor,
+        action="customers.binding.request",
+        obj=account,
+        data={"mobile": mask_mobile(account.registered_mobile)},
+    )
+    return challenge
+
+
+def account_bind_confirm(*, actor: User, account_number: str, code: str) -> AccountBinding:
+    """Bind the account if `code` matches the newest live challenge; tries are limited.
+
+    Not one transaction on purpose: a wrong code must still count as a try, so the counter
+    is bumped in its own statement before the error is raised.
+    """
+    account = _account_for_binding(account_number)
+    now = timezone.now()
+    challenge = BindingChallenge.objects.filter(
+        user=actor, account=account, consumed_at__isnull=True, expires_at__gt=now
+    ).first()
+    if challenge is None:
+        raise DomainError(
+            "customers.binding.no_code", "验证码已过期或未发送，请重新获取", field="code"
+        )
+    if challenge.attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+        raise RateLimited("customers.binding.too_many_attempts", "验证码错误次数过多，请重新获取")
+    given = _code_digest(str(challenge.pk) + settings.SECRET_KEY, code.strip())
+    if not hmac.compare_digest(challenge.code_digest, given):
+        BindingChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+        raise DomainError("customers.binding.wrong_code", "验证码不正确", field="code")
+    return _binding_complete(actor=actor, account=account, challenge=challenge, now=now)
+
+
+@transaction.atomic
+def _binding_complete(
+    *, actor: User, account: Account, challenge: BindingChallenge, now: dt.datetime
+) -> AccountBinding:
+    # Compare-and-set: a code is good for exactly one binding, even under double submits.
+    claimed = BindingChallenge.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(
+        consumed_at=now
+    )
+    if claimed != 1:
+        raise ConcurrentChange("customers.binding.code_used", "验证码已使用，请重新获取")
+    binding, _ = AccountBinding.objects.get_or_create(user=actor, account=account, revoked_at=None)
+    audit_record(actor=actor, action="customers.binding.confirm", obj=account)
+    return binding
+
+
+@transaction.atomic
+def account_unbind(*, actor: User, account_number: str) -> None:
+    account = _account_for_binding(account_number)
+    updated = AccountBinding.objects.filter(
+        user=actor, account=account, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if updated != 1:
+        raise NotFound("customers.binding.not_found", "未绑定该户号")
+    audit_record(actor=actor, action="customers.binding.revoke", obj=account)
