@@ -196,6 +196,9 @@ FIELD_ENCRYPTION_KEYS = env_list("GRIDCARE_FIELD_ENCRYPTION_KEYS", "")
 # Key of the keyed digests that make encrypted values searchable (ID number lookup).
 BLIND_INDEX_KEY = env_secret("GRIDCARE_BLIND_INDEX_KEY", "")
 
+# --- API bearer tokens: the longest lifetime a token may be issued with ---
+API_TOKEN_MAX_DAYS = env_int("GRIDCARE_API_TOKEN_MAX_DAYS", 365)
+
 # --- Account binding: how verification codes reach the registered mobile ---
 VERIFICATION_CODE_BACKEND = env_str(
     "GRIDCARE_VERIFICATION_CODE_BACKEND", "gridcare.customers.codes.RecordingCodeSender"
