@@ -4,6 +4,7 @@
 - `accounts`: customer records, 户号 and their meters;
 - `binding`: binding an account to a portal login (a code sent to its registered mobile);
 - `contact`: channel identities, contact preferences, consent;
+- `registration`: a portal login, after an SMS code to its mobile and the agreement;
 - `timeline`: interactions on the customer's timeline.
 """
 
@@ -24,6 +25,7 @@ from gridcare.customers.services.contact import (
     contact_preference_set,
     contact_settings_save,
 )
+from gridcare.customers.services.registration import signup_code_request, signup_complete
 from gridcare.customers.services.timeline import (
     CHANNEL_DATA,
     interaction_record,
@@ -45,4 +47,6 @@ __all__ = [
     "interaction_record",
     "interactions_record_many",
     "premise_create",
+    "signup_code_request",
+    "signup_complete",
 ]

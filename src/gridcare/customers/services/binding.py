@@ -4,9 +4,6 @@ registered mobile."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -18,12 +15,15 @@ from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, RateLi
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.validators import normalize_account_number
-from gridcare.customers.codes import code_sender
 from gridcare.customers.models import Account, AccountBinding, BindingChallenge
-
-
-def _code_digest(challenge_salt: str, code: str) -> str:
-    return hmac.new(challenge_salt.encode(), code.encode(), hashlib.sha256).hexdigest()
+from gridcare.customers.services.verification import (
+    code_digest,
+    code_matches,
+    expiry,
+    new_code,
+    send_on_commit,
+    throttle,
+)
 
 
 def _account_for_binding(number: str) -> Account:
@@ -37,30 +37,42 @@ def _account_for_binding(number: str) -> Account:
 def account_bind_request(*, actor: User, account_number: str) -> BindingChallenge:
     """Send a 6-digit code to the account's registered mobile; binding needs it back.
 
-    Throttled to one code per account per minute, so the registered mobile is not flooded.
+    The code reaches only that mobile (through `VERIFICATION_CODE_BACKEND`), never the
+    requester: whoever asks, only the holder of the registered number can bind. Throttled
+    per account (one a minute, `VERIFICATION_CODES_PER_HOUR` an hour: the owner's phone is
+    not flooded, and guesses stay few) and per login.
     """
     account = _account_for_binding(account_number)
     if AccountBinding.objects.filter(user=actor, account=account, revoked_at__isnull=True).exists():
         raise DomainError("customers.binding.already_bound", "该户号已绑定到您的账号")
     now = timezone.now()
-    # Per account, whoever asks: the limit protects the owner of the registered mobile.
-    recent = BindingChallenge.objects.filter(
-        account=account, created_at__gt=now - dt.timedelta(seconds=60)
+    throttle(
+        BindingChallenge.objects.filter(account=account),
+        now=now,
+        per_minute=1,
+        per_hour=settings.VERIFICATION_CODES_PER_HOUR,
+        code="customers.binding.too_frequent",
     )
-    if recent.exists():
-        raise RateLimited("customers.binding.too_frequent", "验证码发送过于频繁，请一分钟后再试")
-    code = f"{secrets.randbelow(10**6):06d}"
+    throttle(
+        BindingChallenge.objects.filter(user=actor),
+        now=now,
+        per_minute=3,
+        per_hour=settings.VERIFICATION_CODES_PER_HOUR_PER_SOURCE,
+        code="customers.binding.too_frequent",
+    )
+    code = new_code()
     challenge = BindingChallenge.objects.create(
-        user=actor,
-        account=account,
-        code_digest="",
-        expires_at=now + dt.timedelta(seconds=settings.VERIFICATION_CODE_TTL_SECONDS),
+        user=actor, account=account, code_digest="", expires_at=expiry(now)
     )
-    challenge.code_digest = _code_digest(str(challenge.pk) + settings.SECRET_KEY, code)
+    challenge.code_digest = code_digest(challenge.pk, code)
     challenge.save(update_fields=["code_digest"])
-    text = f"【GridCare】您正在绑定户号{account.number}，验证码 {code}，5 分钟内有效。"
-    # The message is sent only if the challenge commits, so a rollback never leaks a code.
-    transaction.on_commit(lambda: code_sender().send(mobile=account.registered_mobile, text=text))
+    send_on_commit(
+        mobile=account.registered_mobile,
+        text=f"【GridCare】您正在绑定户号{account.number}，验证码 {code}，5 分钟内有效。"
+        "如非本人操作，请忽略。",
+        key=f"binding-{challenge.pk}",
+        withdraw=lambda: _withdraw(challenge.pk),
+    )
     audit_record(
         actor=actor,
         action="customers.binding.request",
@@ -68,6 +80,10 @@ def account_bind_request(*, actor: User, account_number: str) -> BindingChalleng
         data={"mobile": mask_mobile(account.registered_mobile)},
     )
     return challenge
+
+
+def _withdraw(challenge_pk: int) -> None:
+    BindingChallenge.objects.filter(pk=challenge_pk).delete()
 
 
 def account_bind_confirm(*, actor: User, account_number: str, code: str) -> AccountBinding:
@@ -87,8 +103,7 @@ def account_bind_confirm(*, actor: User, account_number: str, code: str) -> Acco
         )
     if challenge.attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
         raise RateLimited("customers.binding.too_many_attempts", "验证码错误次数过多，请重新获取")
-    given = _code_digest(str(challenge.pk) + settings.SECRET_KEY, code.strip())
-    if not hmac.compare_digest(challenge.code_digest, given):
+    if not code_matches(challenge.pk, challenge.code_digest, code):
         BindingChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
         raise DomainError("customers.binding.wrong_code", "验证码不正确", field="code")
     return _binding_complete(actor=actor, account=account, challenge=challenge, now=now)
