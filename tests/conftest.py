@@ -14,6 +14,13 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _recorded_verification_codes(settings) -> None:  # type: ignore[no-untyped-def]
+    # Codes are recorded in the database (customers.codes.RecordingCodeSender), the one
+    # fake at the code seam; tests of the SMS sender itself point it at a local gateway.
+    settings.VERIFICATION_CODE_BACKEND = "gridcare.customers.codes.RecordingCodeSender"
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

@@ -197,12 +197,20 @@ FIELD_ENCRYPTION_KEYS = env_list("GRIDCARE_FIELD_ENCRYPTION_KEYS", "")
 # Key of the keyed digests that make encrypted values searchable (ID number lookup).
 BLIND_INDEX_KEY = env_secret("GRIDCARE_BLIND_INDEX_KEY", "")
 
+# --- API bearer tokens: the longest lifetime a token may be issued with ---
+API_TOKEN_MAX_DAYS = env_int("GRIDCARE_API_TOKEN_MAX_DAYS", 365)
+
 # --- Account binding: how verification codes reach the registered mobile ---
+# The SMS sender of notify, to the SMS gateway below (docs/architecture.md, "Verification
+# codes"); `gridcare.customers.codes.RecordingCodeSender` records instead (tests).
 VERIFICATION_CODE_BACKEND = env_str(
-    "GRIDCARE_VERIFICATION_CODE_BACKEND", "gridcare.customers.codes.RecordingCodeSender"
+    "GRIDCARE_VERIFICATION_CODE_BACKEND", "gridcare.notify.codes.SmsGatewayCodeSender"
 )
 VERIFICATION_CODE_TTL_SECONDS = env_int("GRIDCARE_VERIFICATION_CODE_TTL", 300)
 VERIFICATION_CODE_MAX_ATTEMPTS = env_int("GRIDCARE_VERIFICATION_CODE_MAX_ATTEMPTS", 5)
+# Codes per hour to one mobile or account, and from one login or IP address.
+VERIFICATION_CODES_PER_HOUR = env_int("GRIDCARE_VERIFICATION_CODES_PER_HOUR", 5)
+VERIFICATION_CODES_PER_HOUR_PER_SOURCE = env_int("GRIDCARE_VERIFICATION_CODES_PER_SOURCE", 20)
 
 # --- Meter data warehouse: Parquet under DATA_DIR, queried through Ibis ---
 # `duckdb://` (embedded, default), `spark://local` (PySpark local[*]) or `sc://host:15002`
@@ -233,13 +241,15 @@ NOTIFY_BACKENDS = {
     "app_push": env_str("GRIDCARE_PUSH_BACKEND", "gridcare.notify.channels.push.MqttPushBackend"),
 }
 # The fake SMS/WeChat gateway (records what it gets, at /_fake-gateway/) is on unless in
-# production; the gateway URLs default to it on the demo server.
+# production; the gateway URLs default to it on the demo server, and to nothing in
+# production, which refuses to start without a real SMS gateway (`notify.checks`).
 NOTIFY_FAKE_GATEWAY = env_bool("GRIDCARE_FAKE_GATEWAY", not PRODUCTION)
 NOTIFY_SMS_GATEWAY_URL = env_str(
-    "GRIDCARE_SMS_GATEWAY_URL", "http://127.0.0.1:8000/_fake-gateway/sms/"
+    "GRIDCARE_SMS_GATEWAY_URL", "" if PRODUCTION else "http://127.0.0.1:8000/_fake-gateway/sms/"
 )
 NOTIFY_WECHAT_GATEWAY_URL = env_str(
-    "GRIDCARE_WECHAT_GATEWAY_URL", "http://127.0.0.1:8000/_fake-gateway/wechat/"
+    "GRIDCARE_WECHAT_GATEWAY_URL",
+    "" if PRODUCTION else "http://127.0.0.1:8000/_fake-gateway/wechat/",
 )
 NOTIFY_HTTP_TIMEOUT_SECONDS = float(env_str("GRIDCARE_NOTIFY_HTTP_TIMEOUT", "5"))
 NOTIFY_MQTT_HOST = env_str("GRIDCARE_MQTT_HOST", "127.0.0.1")

@@ -17,6 +17,7 @@ ENDPOINTS = {
     ("post", "/auth/logout"),
     ("get", "/auth/me"),
     ("get", "/auth/tokens"),
+    ("get", "/auth/tokens/all"),
     ("post", "/auth/tokens"),
     ("delete", "/auth/tokens/{token_id}"),
     ("get", "/customers"),
@@ -173,12 +174,16 @@ def test_the_schema_helper_accepts_nullable_fields_and_checks_dates() -> None:
         "id": 1,
         "name": "x",
         "prefix": "gc_abcdefg",
+        "scopes": ["read"],
+        "user": "agent_s1",
         "created_at": "2026-01-01T08:00:00Z",
-        "expires_at": None,
-        "last_used_at": "not a date",
+        "expires_at": "2027-01-01T08:00:00Z",
+        "last_used_at": None,
     }
+    schema = {"$ref": "#/components/schemas/TokenOut"}
 
-    errors = schema_errors(token, {"$ref": "#/components/schemas/TokenOut"})
+    errors = schema_errors(token | {"last_used_at": "not a date"}, schema)
 
+    assert schema_errors(token, schema) == []
     assert len(errors) == 1
     assert errors[0].startswith("$.last_used_at")

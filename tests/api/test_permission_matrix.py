@@ -118,6 +118,12 @@ def admins_token(world: World, persona: str, capture: Any) -> Prepared:
     return f"{API}/auth/tokens/{token.pk}", None
 
 
+def agents_token(world: World, persona: str, capture: Any) -> Prepared:
+    agent = world.users["agent_s1"]
+    token, _ = api_token_issue(actor=agent, user=agent, name="agent's integration")
+    return f"{API}/auth/tokens/{token.pk}", None
+
+
 def pending_code_for_c(world: World, persona: str, capture: Any) -> Prepared:
     """Customers first receive a real code for account C, as the portal flow would."""
     code = "000000"
@@ -154,6 +160,22 @@ ENDPOINTS = [
         admins_token,
         effect=lambda: ApiToken.objects.filter(revoked_at__isnull=True).count(),
         delta=-1,
+    ),
+    Endpoint(
+        "DELETE /auth/tokens/{agent's}",
+        "DELETE",
+        "/auth/tokens/{token_id}",
+        table(404, agent_s1=204, admin=204),
+        agents_token,
+        effect=lambda: ApiToken.objects.filter(revoked_at__isnull=True).count(),
+        delta=-1,
+    ),
+    Endpoint(
+        "GET /auth/tokens/all",
+        "GET",
+        "/auth/tokens/all",
+        table(403, admin=200),
+        fixed("/auth/tokens/all"),
     ),
     Endpoint(
         "GET /customers",
@@ -498,14 +520,17 @@ def test_a_bearer_token_post_needs_no_csrf_token(
     world: World, assert_schema: Callable[..., Any]
 ) -> None:
     agent = world.users["agent_s1"]
-    _, plaintext = api_token_issue(actor=agent, user=agent, name="integration")
+    _, plaintext = api_token_issue(
+        actor=agent, user=agent, name="integration", scopes=["read", "write"]
+    )
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {plaintext}"})
+    path = f"{API}/customers/{world.customer_alice.pk}/interactions"
 
-    response = call(client, "POST", f"{API}/auth/tokens", {"name": "second"})
+    response = call(client, "POST", path, BODIES["/interactions"])
 
     assert response.status_code == 201, response.content
-    assert assert_schema(response)["name"] == "second"
-    assert ApiToken.objects.filter(user=agent, name="second").exists()
+    assert assert_schema(response)["summary"] == "来电咨询停电原因"
+    assert Interaction.objects.filter(customer=world.customer_alice).count() == 1
 
 
 def test_an_anonymous_post_from_a_real_client_gets_the_json_401(

@@ -35,7 +35,9 @@ def _keep_the_test_transaction_open() -> Iterator[None]:
 @pytest.fixture
 def admin_token(world: World) -> str:
     admin = world.users["admin"]
-    _, plaintext = api_token_issue(actor=admin, user=admin, name="fuzz")
+    _, plaintext = api_token_issue(
+        actor=admin, user=admin, name="fuzz", scopes=["read", "write", "admin"]
+    )
     return plaintext
 
 

@@ -15,7 +15,7 @@ API = "/api/v1/metering/readings"
 
 def bearer(world: World, persona: str) -> Client:
     user = world.users[persona]
-    _, token = api_token_issue(actor=user, user=user, name="head-end")
+    _, token = api_token_issue(actor=user, user=user, name="head-end", scopes=["read", "write"])
     return Client(headers={"Authorization": f"Bearer {token}"})
 
 

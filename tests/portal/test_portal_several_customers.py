@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from gridcare.contact.models import Conversation
+from gridcare.core.services import customer_user_register
 from gridcare.customers.models import AccountBinding, ContactPreference
 
 SETTINGS = {"channels": ["sms"], "email": "", "quiet_start": "21:00", "quiet_end": "07:00"}
@@ -79,10 +80,8 @@ def test_a_login_with_one_customer_sees_no_choice(world, client_for) -> None:
 @pytest.mark.parametrize("path", ["/portal/preferences/", "/portal/chat/"])
 def test_a_login_without_accounts_is_sent_to_bind_one(world, path) -> None:  # type: ignore[no-untyped-def]
     client = Client()
-    client.post(
-        "/portal/register/",
-        {"mobile": "+86 136 0000 0007", "display_name": "赵六", "password": "zhao-liu-2026"},
-    )
+    login = customer_user_register(mobile="13600000007", password="zhao-liu-2026")
+    client.force_login(login, backend="django.contrib.auth.backends.ModelBackend")
     for response in (client.get(path), client.post(path, {**SETTINGS, "text": "你好"})):
         assert response.status_code == 302
         assert response["Location"] == "/portal/accounts/bind/"

@@ -3,15 +3,25 @@
 import datetime as dt
 
 from django.contrib.auth import login, logout
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from ninja import Router, Status
+from ninja.pagination import paginate
 
-from gridcare.core.api_support import AUTH, acting_user
+from gridcare.core.api_support import (
+    AUTH,
+    Pages,
+    acting_token,
+    acting_user,
+    require_staff_perm,
+)
 from gridcare.core.auth import login_check
-from gridcare.core.errors import DomainError, PermissionDeniedError
+from gridcare.core.choices import ApiTokenScope
+from gridcare.core.errors import PermissionDeniedError
 from gridcare.core.models import ApiToken, User
+from gridcare.core.roles import MANAGE_TOKENS
 from gridcare.core.schemas import (
     ErrorOut,
     LoginIn,
@@ -21,6 +31,7 @@ from gridcare.core.schemas import (
     TokenOut,
     ValidationErrorOut,
 )
+from gridcare.core.selectors import api_tokens_live, api_tokens_of
 from gridcare.core.services import api_token_issue, api_token_revoke, user_roles
 
 router = Router(tags=["auth"])
@@ -67,27 +78,41 @@ def auth_me(request: HttpRequest) -> MeOut:
 
 
 @router.get("/tokens", auth=AUTH, response={200: list[TokenOut], **ERRORS})
-def token_list(request: HttpRequest) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=acting_user(request), revoked_at__isnull=True))
+def token_list(request: HttpRequest) -> QuerySet[ApiToken]:
+    """The caller's live tokens (never the token values)."""
+    return api_tokens_of(user=acting_user(request))
+
+
+@router.get("/tokens/all", auth=AUTH, response={200: list[TokenOut], **ERRORS})
+@paginate(Pages, page_size=50)
+def token_list_all(request: HttpRequest) -> QuerySet[ApiToken]:
+    """Every user's live tokens, for token administrators (through a bearer token, one with
+    the `admin` scope)."""
+    user = acting_user(request)
+    require_staff_perm(user, MANAGE_TOKENS)
+    token = acting_token(request)
+    if token is not None and ApiTokenScope.ADMIN not in token.scopes:
+        raise PermissionDeniedError("core.api_token.scope", "该令牌没有 admin 权限范围")
+    return api_tokens_live()
 
 
 @router.post("/tokens", auth=AUTH, response={201: TokenCreatedOut, **ERRORS})
 def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
-    """Issue a bearer token for an integration; the token is shown only in this answer."""
+    """Issue a bearer token for an integration, from a session only (a token cannot mint
+    tokens); the token is shown only in this answer."""
     user = acting_user(request)
     if user.is_customer:
         raise PermissionDeniedError("core.api_token.staff_only", "仅员工账号可申请集成令牌")
-    if not payload.name.strip():
-        raise DomainError("core.api_token.name_required", "令牌名称不能为空", field="name")
     expires_at = None
     if payload.expires_in_days is not None:
-        if not 1 <= payload.expires_in_days <= 3650:
-            raise DomainError(
-                "core.api_token.bad_expiry", "有效期应为 1 到 3650 天", field="expires_in_days"
-            )
         expires_at = timezone.now() + dt.timedelta(days=payload.expires_in_days)
     token, plaintext = api_token_issue(
-        actor=user, user=user, name=payload.name.strip(), expires_at=expires_at
+        actor=user,
+        user=user,
+        name=payload.name,
+        scopes=payload.scopes,
+        expires_at=expires_at,
+        actor_token=acting_token(request),
     )
     out = TokenCreatedOut.model_validate(
         TokenOut.from_orm(token).model_dump() | {"token": plaintext}
@@ -97,5 +122,8 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCr
 
 @router.delete("/tokens/{token_id}", auth=AUTH, response={204: None, **ERRORS})
 def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    api_token_revoke(actor=acting_user(request), token_id=token_id)
+    """Revoke one of the caller's tokens; token administrators revoke anyone's (audited)."""
+    api_token_revoke(
+        actor=acting_user(request), token_id=token_id, actor_token=acting_token(request)
+    )
     return Status(204, None)

@@ -11,9 +11,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
+from gridcare.core.choices import ApiTokenScope
 from gridcare.core.errors import DomainError, PermissionDeniedError
-from gridcare.core.models import User
-from gridcare.core.services import api_token_authenticate
+from gridcare.core.models import ApiToken, User
+from gridcare.core.services import api_token_lookup
 
 FIELD_NAMES_ZH = {
     "username": "登录名",
@@ -46,14 +47,37 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 class BearerTokenAuth(HttpBearer):
-    """`Authorization: Bearer gc_…` for integrations (tokens from POST /auth/tokens)."""
+    """`Authorization: Bearer gc_…` for integrations (tokens from POST /auth/tokens).
+
+    Any Authorization header that is not a live token is a 401, even beside a valid
+    session: a client that sends credentials and gets answered as someone else (the
+    session's user) would not notice its token is wrong. A live token is held to its
+    scopes: safe methods need `read`, the others `write` (docs/api.md).
+    """
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        header = request.headers.get(self.header)
+        if header is None:
+            return None
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != self.openapi_scheme or not value.strip():
+            raise AuthenticationError()
+        return self.authenticate(request, value.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_authenticate(plaintext=token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_lookup(plaintext=token)
+        if found is None:
+            raise AuthenticationError()
+        needed = ApiTokenScope.READ if request.method in SAFE_METHODS else ApiTokenScope.WRITE
+        if needed not in found.scopes:
+            raise PermissionDeniedError("core.api_token.scope", f"该令牌没有 {needed} 权限范围")
+        request.user = found.user
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
 
 
 # Bearer first: an integration's POST carries no session cookie and must not meet the
@@ -82,6 +106,12 @@ class WithExtras:
         return getattr(self._obj, name)
 
 
+def acting_token(request: HttpRequest) -> ApiToken | None:
+    """The bearer token the request authenticated with; None for a session."""
+    token = getattr(request, "api_token", None)
+    return token if isinstance(token, ApiToken) else None
+
+
 def acting_user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
@@ -105,7 +135,12 @@ def client_ip(request: HttpRequest) -> str | None:
 
 def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     first = errors[0] if errors else {}
-    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path")]
+    # List positions are not fields: `scopes.0` is reported as `scopes`.
+    loc = [
+        str(part)
+        for part in first.get("loc", [])
+        if part not in ("body", "query", "path") and not isinstance(part, int)
+    ]
     field = loc[-1] if loc else None
     if field and field in FIELD_NAMES_ZH:
         return f"{FIELD_NAMES_ZH[field]}（{field}）不正确或缺失", field

@@ -20,6 +20,15 @@ class UserKind(models.TextChoices):
     STAFF = "staff", _("Staff")
 
 
+class ApiTokenScope(models.TextChoices):
+    """What a bearer token may do (docs/api.md): `read` the safe methods (GET), `write` the
+    others, `admin` administer other users' tokens (only for users who may manage tokens)."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Write")
+    ADMIN = "admin", _("Administer tokens")
+
+
 class OrgUnitKind(models.TextChoices):
     """供电局 → 供电所 → 班组."""
 

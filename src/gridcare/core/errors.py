@@ -40,3 +40,9 @@ class ConcurrentChange(DomainError):
 
 class RateLimited(DomainError):
     status = 429
+
+
+class Unavailable(DomainError):
+    """An outside system (the SMS gateway) did not do its part; trying later may work."""
+
+    status = 503

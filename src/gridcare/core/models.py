@@ -160,20 +160,27 @@ class AuditLog(models.Model):
         raise ValueError("audit log entries are append-only")
 
 
+#: The longest token name (stated in the API schema, checked by the service).
+API_TOKEN_NAME_MAX = 100
+
+
 class ApiToken(models.Model):
     """集成令牌: a bearer token for an integration; only its SHA-256 digest is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=API_TOKEN_NAME_MAX)
     prefix = models.CharField(max_length=12)
     digest = models.CharField(max_length=64, unique=True)
+    #: `ApiTokenScope` values; a request outside them is refused (core.api_support).
+    scopes = models.JSONField(_("scopes"), default=list)
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    # Every token expires: at most `API_TOKEN_MAX_DAYS` after it was issued.
+    expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 

@@ -1,11 +1,12 @@
-"""Core reads: org-unit scopes and audit queries."""
+"""Core reads: org-unit scopes, API tokens and audit queries."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from gridcare.core.choices import OrgUnitKind
-from gridcare.core.models import AuditLog, OrgUnit, User
+from gridcare.core.models import ApiToken, AuditLog, OrgUnit, User
 
 
 def org_unit_scope_root(unit: OrgUnit) -> OrgUnit:
@@ -41,3 +42,18 @@ def org_unit_path(unit: OrgUnit) -> list[OrgUnit]:
         assert parent is not None
         chain.append(parent)
     return chain[::-1]
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's live tokens (not revoked, not expired), newest first."""
+    return ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("user")
+
+
+def api_tokens_live() -> QuerySet[ApiToken]:
+    """Every user's live tokens, newest first (token administration; the caller checks the
+    permission)."""
+    return ApiToken.objects.filter(
+        revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("user")

@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Sequence
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.utils import timezone
 
 from gridcare.core.audit import audit_record
-from gridcare.core.choices import ORG_UNIT_CHILD_KIND, OrgUnitKind, Role, UserKind
+from gridcare.core.choices import ORG_UNIT_CHILD_KIND, ApiTokenScope, OrgUnitKind, Role, UserKind
 from gridcare.core.errors import DomainError, NotFound, PermissionDeniedError
-from gridcare.core.models import ApiToken, OrgUnit, User
+from gridcare.core.models import API_TOKEN_NAME_MAX, ApiToken, OrgUnit, User
 from gridcare.core.privacy import EncryptedTextField
+from gridcare.core.roles import MANAGE_TOKENS
 from gridcare.core.validators import normalize_mobile
 
 TOKEN_PREFIX = "gc_"
@@ -100,55 +103,139 @@ def user_roles(user: User) -> list[str]:
     return sorted(user.groups.values_list("name", flat=True))
 
 
-# --- API tokens ---
+# --- API tokens (docs/api.md, "Bearer tokens") ---
 
 
 def _digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
+def _may_manage_tokens(actor: User, actor_token: ApiToken | None) -> bool:
+    """Administering other users' tokens: the permission, and through a bearer token also
+    the token's `admin` scope (a narrower token never acts with its owner's full rights)."""
+    if not actor.has_perm(MANAGE_TOKENS):
+        return False
+    return actor_token is None or ApiTokenScope.ADMIN in actor_token.scopes
+
+
+def _token_scopes(actor: User, user: User, scopes: Sequence[str]) -> list[str]:
+    chosen = list(dict.fromkeys(scopes))
+    unknown = [scope for scope in chosen if scope not in ApiTokenScope.values]
+    if not chosen or unknown:
+        raise DomainError("core.api_token.bad_scope", "令牌权限范围不正确", field="scopes")
+    if ApiTokenScope.ADMIN in chosen and not (
+        actor.has_perm(MANAGE_TOKENS) and user.has_perm(MANAGE_TOKENS)
+    ):
+        raise PermissionDeniedError(
+            "core.api_token.scope_forbidden", "无权签发带管理权限（admin）的令牌", field="scopes"
+        )
+    return chosen
+
+
 @transaction.atomic
 def api_token_issue(
-    *, actor: User, user: User, name: str, expires_at: dt.datetime | None = None
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    scopes: Sequence[str] = (ApiTokenScope.READ,),
+    expires_at: dt.datetime | None = None,
+    actor_token: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a bearer token; the plaintext is returned once and never stored."""
-    if actor != user and not actor.has_perm("core.add_apitoken"):
+    """Create a bearer token; the plaintext is returned once and never stored.
+
+    Only a session creates tokens (`actor_token` is the bearer token the request came with,
+    if any): a token that could mint tokens would outlive its own revocation and widen its
+    scopes. Every token expires, at the latest `API_TOKEN_MAX_DAYS` from now; the `admin`
+    scope only for a user who may manage tokens.
+    """
+    if actor_token is not None:
+        raise PermissionDeniedError(
+            "core.api_token.session_required", "令牌只能在登录会话中申请，不能用令牌申请令牌"
+        )
+    if actor != user and not actor.has_perm(MANAGE_TOKENS):
         raise DomainError("core.api_token.forbidden", "无权为其他用户签发令牌")
+    name = name.strip()
+    if not name:
+        raise DomainError("core.api_token.name_required", "令牌名称不能为空", field="name")
+    if len(name) > API_TOKEN_NAME_MAX:
+        raise DomainError(
+            "core.api_token.name_too_long",
+            f"令牌名称最多 {API_TOKEN_NAME_MAX} 个字符",
+            field="name",
+        )
+    chosen = _token_scopes(actor, user, scopes)
+    now = timezone.now()
+    latest = now + dt.timedelta(days=settings.API_TOKEN_MAX_DAYS)
+    if expires_at is None:
+        expires_at = latest
+    elif expires_at > latest:
+        raise DomainError(
+            "core.api_token.bad_expiry",
+            f"有效期最长 {settings.API_TOKEN_MAX_DAYS} 天",
+            field="expires_in_days",
+        )
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name,
         prefix=plaintext[:10],
         digest=_digest(plaintext),
+        scopes=chosen,
         expires_at=expires_at,
     )
-    audit_record(actor=actor, action="core.api_token.issue", obj=token, data={"for": user.username})
+    audit_record(
+        actor=actor,
+        action="core.api_token.issue",
+        obj=token,
+        data={"for": user.username, "scopes": chosen},
+    )
     return token, plaintext
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
-    token = ApiToken.objects.filter(pk=token_id, user=actor, revoked_at__isnull=True).first()
+def api_token_revoke(
+    *, actor: User, token_id: int, actor_token: ApiToken | None = None
+) -> ApiToken:
+    """Revoke one of the actor's tokens, or anyone's for a token administrator (audited
+    with the owner's name). Anything else is not found, as a token that does not exist."""
+    tokens = ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True)
+    if not _may_manage_tokens(actor, actor_token):
+        tokens = tokens.filter(user=actor)
+    token = tokens.select_related("user").first()
     if token is None:
         raise NotFound("core.api_token.not_found", "令牌不存在或已撤销")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="core.api_token.revoke", obj=token)
+    audit_record(
+        actor=actor, action="core.api_token.revoke", obj=token, data={"of": token.user.username}
+    )
+    return token
+
+
+def api_token_lookup(*, plaintext: str) -> ApiToken | None:
+    """The live token (with its active user) behind a bearer value, or None; records when
+    it was last used."""
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(
+            digest=_digest(plaintext),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
+        .first()
+    )
+    if token is not None:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 
 
 def api_token_authenticate(*, plaintext: str) -> User | None:
-    """The active user behind a bearer token, or None; records when it was last used."""
-    now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(plaintext), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None or (token.expires_at is not None and token.expires_at <= now):
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    """The active user behind a bearer token, or None (`api_token_lookup`)."""
+    token = api_token_lookup(plaintext=plaintext)
+    return token.user if token is not None else None
 
 
 # --- Personal data ---

@@ -48,6 +48,7 @@ ERRORS = {
     409: ErrorOut,
     422: ValidationErrorOut,
     429: ErrorOut,
+    503: ErrorOut,
 }
 REVEALABLE = {"name", "mobile", "id_number"}
 

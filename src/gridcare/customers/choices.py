@@ -47,6 +47,18 @@ class ConsentPurpose(models.TextChoices):
     MARKETING = "marketing", _("Marketing")
 
 
+class Agreement(models.TextChoices):
+    """What a new portal login accepts (PIPL art. 14 and 17: informed consent to what the
+    privacy policy describes); recorded as a `ConsentRecord` with the texts' version."""
+
+    TERMS_AND_PRIVACY = "terms_privacy", _("User agreement and privacy policy")
+
+
+#: Version of the 用户协议 and 隐私政策 pages (portal/templates/portal/legal/); a new text
+#: gets a new version, so each consent record says which text was accepted.
+AGREEMENT_VERSION = "2026-12"
+
+
 class ContactChannel(models.TextChoices):
     SMS = "sms", _("SMS")
     WECHAT = "wechat", _("WeChat")

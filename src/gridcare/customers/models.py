@@ -12,6 +12,7 @@ from gridcare.core.models import OrgUnit, User
 from gridcare.core.privacy import EncryptedTextField
 from gridcare.customers.choices import (
     AccountStatus,
+    Agreement,
     Channel,
     ConsentPurpose,
     ContactChannel,
@@ -199,10 +200,21 @@ class ContactPreference(models.Model):
 
 
 class ConsentRecord(models.Model):
-    """同意记录 (PIPL): append-only; the newest record per purpose is the current consent."""
+    """同意记录 (PIPL): append-only; the newest record per purpose is the current consent.
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
-    purpose = models.CharField(_("purpose"), max_length=16, choices=ConsentPurpose.choices)
+    A customer's consent to notices (`ConsentPurpose`), or a portal login's acceptance of
+    the user agreement and privacy policy at registration (`Agreement`; `user` set, no
+    customer yet)."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="consents"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="agreements"
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=[*ConsentPurpose.choices, *Agreement.choices]
+    )
     granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=32)
     notice_version = models.CharField(_("notice version"), max_length=16)
@@ -218,9 +230,15 @@ class ConsentRecord(models.Model):
         indexes = [
             models.Index(fields=["customer", "purpose", "-at"], name="customers_consent_idx")
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(customer__isnull=False) | Q(user__isnull=False),
+                name="customers_consent_has_subject",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.customer_id} {self.purpose}={self.granted}"
+        return f"{self.customer_id or self.user_id} {self.purpose}={self.granted}"
 
 
 class AccountBinding(models.Model):
@@ -262,6 +280,25 @@ class BindingChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"challenge {self.pk} for {self.account_id}"
+
+
+class SignupChallenge(models.Model):
+    """A code sent to a mobile number being registered as a portal login; only its digest
+    is kept. `ip` is the requester's address (throttling per address)."""
+
+    mobile = models.CharField(max_length=11, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"signup challenge {self.pk}"
 
 
 class SimulatedMessage(models.Model):

@@ -33,7 +33,6 @@ from gridcare.customers.models import (
     ConsentRecord,
     Customer,
     Interaction,
-    SimulatedMessage,
 )
 from gridcare.grid.models import Feeder, Transformer
 from gridcare.grid.selectors import TopologyPath, meter_topology_path
@@ -207,12 +206,6 @@ def accounts_downstream_of_transformer(*, transformer: Transformer) -> QuerySet[
 def accounts_of_login(*, user: User) -> QuerySet[Account]:
     """The accounts a customer login has bound (portal "my accounts")."""
     return accounts_visible_to(user).order_by("number")
-
-
-def simulated_message_latest(*, mobile: str) -> str | None:
-    """The newest text the simulated SMS backend recorded for a mobile (demo and tests)."""
-    message = SimulatedMessage.objects.filter(mobile=mobile).first()
-    return message.text if message else None
 
 
 @dataclass(frozen=True)

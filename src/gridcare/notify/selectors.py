@@ -8,7 +8,7 @@ from gridcare.core.models import User
 from gridcare.customers.choices import ContactChannel
 from gridcare.customers.selectors import customers_visible_to
 from gridcare.notify.choices import NotificationStatus
-from gridcare.notify.models import Notification, NotificationTemplate
+from gridcare.notify.models import GatewayReceipt, Notification, NotificationTemplate
 
 
 def portal_messages_for(*, user: User) -> QuerySet[Notification]:
@@ -52,3 +52,10 @@ def templates_current() -> list[NotificationTemplate]:
 def portal_messages_unread_count(*, user: User) -> int:
     """How many portal inbox messages of a login are not yet read (the home tile's badge)."""
     return portal_messages_for(user=user).filter(read_at__isnull=True).count()
+
+
+def fake_gateway_latest(*, channel: str, to: str) -> str | None:
+    """The newest text the local fake gateway received for an address (the demo shows a
+    simulated verification code from here)."""
+    receipt = GatewayReceipt.objects.filter(channel=channel, to=to).first()
+    return receipt.body if receipt else None

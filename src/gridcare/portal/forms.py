@@ -1,15 +1,45 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridcare.customers.choices import ConsentPurpose, ContactChannel
 
 
-class RegisterForm(forms.Form):
+class SignupCodeForm(forms.Form):
+    """Registration, step 1: the mobile number the code goes to."""
+
     mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+
+
+class RegisterForm(forms.Form):
+    """Registration, step 2: the code, the password twice, the agreement."""
+
+    mobile = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    code = forms.CharField(label=_("Verification code"), max_length=6)
     display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+    password_again = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput, min_length=8
+    )
+    accept_agreement = forms.BooleanField(
+        label=_("I have read and accept the user agreement and the privacy policy"),
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password = data.get("password")
+        if password and data.get("password_again") and password != data["password_again"]:
+            self.add_error("password_again", _("The two passwords differ."))
+        elif password:
+            try:
+                validate_password(password)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
 
 
 class BindRequestForm(forms.Form):

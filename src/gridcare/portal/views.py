@@ -9,19 +9,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth import login, logout
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from gridcare.contact import selectors as contact_selectors
 from gridcare.contact.services import web_chat_message
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_mobile
-from gridcare.core.services import customer_user_register
 from gridcare.core.web import (
     customer_required,
     form_add_domain_error,
@@ -29,12 +27,18 @@ from gridcare.core.web import (
     page_not_found,
 )
 from gridcare.customers import selectors, services
-from gridcare.customers.choices import ConsentPurpose
+from gridcare.customers.choices import AGREEMENT_VERSION, ConsentPurpose
 from gridcare.customers.codes import code_sender
 from gridcare.metering.usage import account_usage
 from gridcare.notify import selectors as notify_selectors
 from gridcare.notify.services import notification_mark_read
-from gridcare.portal.forms import BindConfirmForm, BindRequestForm, PreferencesForm, RegisterForm
+from gridcare.portal.forms import (
+    BindConfirmForm,
+    BindRequestForm,
+    PreferencesForm,
+    RegisterForm,
+    SignupCodeForm,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,25 +61,69 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def register_view(request: HttpRequest) -> HttpResponse:
-    form = RegisterForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            validate_password(form.cleaned_data["password"])
-            user = customer_user_register(
-                mobile=form.cleaned_data["mobile"],
-                password=form.cleaned_data["password"],
-                display_name=form.cleaned_data["display_name"],
-            )
-        except ValidationError as exc:
-            form.add_error("password", exc)
-        except DomainError as exc:
-            form_add_domain_error(form, exc)
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("portal:bind")
-    return render(
-        request, "portal/register.html", {"form": form}, status=400 if form.errors else 200
-    )
+    """注册, two steps: a code to the mobile, then the code, the password twice and the
+    agreement (`customers.services.registration`)."""
+    # The demo says where its texts go instead of showing a code for someone's number.
+    simulated = code_sender().simulated
+    context: dict[str, Any] = {"code_form": SignupCodeForm(), "form": None, "demo": simulated}
+    status = 200
+    step = request.POST.get("step", "request") if request.method == "POST" else None
+    ip = request.META.get("REMOTE_ADDR")
+    if step == "request":
+        code_form = SignupCodeForm(request.POST)
+        context["code_form"] = code_form
+        status = 400
+        if code_form.is_valid():
+            try:
+                challenge = services.signup_code_request(
+                    mobile=code_form.cleaned_data["mobile"], ip=ip
+                )
+            except DomainError as exc:
+                form_add_domain_error(code_form, exc)
+                status = exc.status
+            else:
+                context["form"] = RegisterForm(initial={"mobile": challenge.mobile})
+                context["sent_to"] = mask_mobile(challenge.mobile)
+                status = 200
+    elif step == "register":
+        form = RegisterForm(request.POST)
+        context["form"] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                user = services.signup_complete(
+                    mobile=data["mobile"],
+                    code=data["code"],
+                    password=data["password"],
+                    display_name=data["display_name"],
+                    accepted_agreement=data["accept_agreement"],
+                    ip=ip,
+                )
+            except DomainError as exc:
+                form_add_domain_error(form, exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:bind")
+        status = 400
+    return render(request, "portal/register.html", context, status=status)
+
+
+def _legal_page(request: HttpRequest, name: str) -> HttpResponse:
+    # A legal text is one document per language (the Chinese one authoritative), not
+    # catalogue entries: it is reviewed and versioned as a whole.
+    language = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    template = f"portal/legal/{name}.{language}.html"
+    return render(request, template, {"version": AGREEMENT_VERSION})
+
+
+def agreement_view(request: HttpRequest) -> HttpResponse:
+    """用户协议: the terms a portal login accepts (version `AGREEMENT_VERSION`)."""
+    return _legal_page(request, "agreement")
+
+
+def privacy_view(request: HttpRequest) -> HttpResponse:
+    """隐私政策: what personal data the portal processes, why, and the person's rights."""
+    return _legal_page(request, "privacy")
 
 
 @customer_required
@@ -107,11 +155,15 @@ def usage_view(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "portal/usage.html", {"account": account, "usage": usage})
 
 
-def _demo_code_hint(mobile: str) -> str | None:
-    """In the demo (simulated SMS) show the code that was 'sent', so the flow can be tried."""
-    if not getattr(code_sender(), "simulated", False):
+def _demo_code_hint(user: User, mobile: str) -> str | None:
+    """With a simulated sender (the demo: no real phone gets the SMS), show the code on the
+    page, but only when it went to the login's own number: a code sent to anyone else's
+    phone proves control of that phone only if it stays there. Production has no
+    simulated sender (`notify.checks`)."""
+    if mobile != user.mobile:
         return None
-    return selectors.simulated_message_latest(mobile=mobile)
+    sender = code_sender()
+    return sender.inbox(mobile=mobile) if sender.simulated else None
 
 
 @customer_required
@@ -137,7 +189,7 @@ def bind_view(request: HttpRequest) -> HttpResponse:
                     initial={"account_number": challenge.account.number}
                 )
                 context["sent_to"] = mask_mobile(mobile)
-                context["demo_hint"] = _demo_code_hint(mobile)
+                context["demo_hint"] = _demo_code_hint(request.user, mobile)
         else:
             status = 400
     elif request.method == "POST" and request.POST.get("step") == "confirm":

@@ -1,0 +1,71 @@
+"""What binding and registration share about verification codes: making one, keeping only
+its digest, sending it after the challenge commits, and counting recent requests.
+
+Throttles are counts of the challenge rows themselves (a small DB-backed counter): no
+cache to configure, and the same on every application server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, QuerySet
+
+from gridcare.core.errors import RateLimited, Unavailable
+from gridcare.customers.codes import CodeNotSent, code_sender
+
+logger = logging.getLogger(__name__)
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def code_digest(challenge_pk: int, code: str) -> str:
+    """Keyed digest of a code: a leaked table does not give the codes away."""
+    key = (str(challenge_pk) + settings.SECRET_KEY).encode()
+    return hmac.new(key, code.encode(), hashlib.sha256).hexdigest()
+
+
+def code_matches(challenge_pk: int, digest: str, code: str) -> bool:
+    return hmac.compare_digest(digest, code_digest(challenge_pk, code.strip()))
+
+
+def expiry(now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(seconds=settings.VERIFICATION_CODE_TTL_SECONDS)
+
+
+def throttle(
+    rows: QuerySet[Model], *, now: dt.datetime, per_minute: int, per_hour: int, code: str
+) -> None:
+    """Refuse (429) when `rows` (recent challenges of one mobile, account, login or IP)
+    reached `per_minute` in the last minute or `per_hour` in the last hour."""
+    last_hour = rows.filter(created_at__gt=now - dt.timedelta(hours=1))
+    if (
+        last_hour.filter(created_at__gt=now - dt.timedelta(minutes=1)).count() >= per_minute
+        or last_hour.count() >= per_hour
+    ):
+        raise RateLimited(code, "验证码发送过于频繁，请稍后再试")
+
+
+def send_on_commit(*, mobile: str, text: str, key: str, withdraw: Callable[[], None]) -> None:
+    """Send once the challenge has committed, so a rollback never leaks a code. A gateway
+    that refuses withdraws the challenge and answers 503: a code that never arrived must
+    not count against the person's limits as if it had."""
+
+    def send() -> None:
+        try:
+            code_sender().send(mobile=mobile, text=text, key=key)
+        except CodeNotSent as exc:
+            logger.warning("verification code to %s not sent: %s", mobile[:3], exc)
+            withdraw()
+            raise Unavailable("customers.code.not_sent", "短信发送失败，请稍后再试") from exc
+
+    transaction.on_commit(send)
