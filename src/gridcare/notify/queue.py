@@ -17,10 +17,10 @@ from typing import Any
 from django.conf import settings
 from django_tasks.base import Task
 
-_delivery: Task[[list[int]], Any] | None = None
+_delivery: Task[..., Any] | None = None
 
 
-def delivery_task_register(task: Task[[list[int]], Any]) -> None:
+def delivery_task_register(task: Task[..., Any]) -> None:
     """Called once by `notify.tasks`: the task that delivers notifications by id."""
     global _delivery
     _delivery = task
