@@ -21,6 +21,7 @@ from gridcare.core.schemas import (
     TokenOut,
     ValidationErrorOut,
 )
+from gridcare.core.selectors import api_tokens_live
 from gridcare.core.services import api_token_issue, api_token_revoke, user_roles
 
 router = Router(tags=["auth"])
@@ -68,7 +69,7 @@ def auth_me(request: HttpRequest) -> MeOut:
 
 @router.get("/tokens", auth=AUTH, response={200: list[TokenOut], **ERRORS})
 def token_list(request: HttpRequest) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(user=acting_user(request), revoked_at__isnull=True))
+    return list(api_tokens_live(user=acting_user(request)))
 
 
 @router.post("/tokens", auth=AUTH, response={201: TokenCreatedOut, **ERRORS})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from gridcare.core.choices import OrgUnitKind
-from gridcare.core.models import AuditLog, OrgUnit, User
+from gridcare.core.models import ApiToken, AuditLog, OrgUnit, User
 
 
 def org_unit_scope_root(unit: OrgUnit) -> OrgUnit:
@@ -27,6 +27,11 @@ def org_units_in_scope(user: User) -> QuerySet[OrgUnit]:
         return OrgUnit.objects.none()
     root = org_unit_scope_root(user.org_unit)
     return OrgUnit.objects.filter(path__startswith=root.path)
+
+
+def api_tokens_live(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens not revoked (expired ones included: the list shows their expiry)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 
 
 def audit_log_for_object(*, object_type: str, object_id: str) -> QuerySet[AuditLog]:

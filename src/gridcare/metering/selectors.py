@@ -87,5 +87,15 @@ def transformer_day_stat(*, transformer: Transformer, day: dt.date) -> Transform
     return TransformerDay.objects.filter(transformer=transformer, day=day).first()
 
 
-def transformer_events(*, transformer: Transformer, since: dt.date) -> QuerySet[LoadEvent]:
-    return LoadEvent.objects.filter(transformer=transformer, start__date__gte=since)
+@dataclass(frozen=True)
+class RecentEvents:
+    shown: list[LoadEvent]  # the newest first
+    total: int
+
+
+def transformer_events_recent(
+    *, transformer: Transformer, since: dt.date, shown: int
+) -> RecentEvents:
+    """The transformer's loading events since `since`: the first `shown` and how many."""
+    events = LoadEvent.objects.filter(transformer=transformer, start__date__gte=since)
+    return RecentEvents(shown=list(events[:shown]), total=events.count())
