@@ -36,6 +36,7 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_thin_edges.py
 
 format: install
 	$(BIN)/ruff check --fix src tests bench
@@ -45,6 +46,7 @@ test: install browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_thin_edges.py
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory test-sqlite test-postgres
 

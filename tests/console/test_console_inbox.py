@@ -3,6 +3,8 @@ told someone else has it, close."""
 
 from __future__ import annotations
 
+import pytest
+
 from gridcare.contact.conversations import conversation_claim, conversation_message_in
 from gridcare.contact.models import CannedReply, Conversation
 from gridcare.notify.models import Notification
@@ -25,6 +27,21 @@ def test_agent_takes_replies_with_a_canned_answer_and_closes(world, client_for) 
     assert Notification.objects.filter(body="您好，抢修人员已出发，请耐心等待。").exists()
     assert client.post(url, {"action": "close"}).status_code == 302
     assert Conversation.objects.get(pk=c.pk).status == "closed"
+
+
+@pytest.mark.parametrize("to", ["abc", "", "²", "1" * 40, "-1"])
+def test_a_transfer_to_no_colleague_is_a_400_and_changes_nothing(to, world, client_for) -> None:
+    c = conversation_message_in(customer_id=world.customer_alice.pk, channel="wechat", text="你好")
+    conversation_claim(actor=world.users["agent_s1"], conversation_id=c.pk)
+    client = client_for("agent_s1")
+    response = client.post(f"/console/inbox/{c.pk}/", {"action": "transfer", "to": to})
+    assert response.status_code == 400
+    assert "请选择要转给的同事" in response.content.decode()
+    assert Conversation.objects.get(pk=c.pk).assignee == world.users["agent_s1"]
+    colleague = world.users["clerk_s1"].pk
+    response = client.post(f"/console/inbox/{c.pk}/", {"action": "transfer", "to": colleague})
+    assert response.status_code == 302
+    assert Conversation.objects.get(pk=c.pk).assignee == world.users["clerk_s1"]
 
 
 def test_a_conversation_already_taken_answers_409_with_a_chinese_message(world, client_for) -> None:

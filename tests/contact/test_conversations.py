@@ -85,6 +85,19 @@ def test_the_assistants_transcript_comes_with_the_handoff(world) -> None:
         conversation_handoff(customer_id=world.customer_bob.pk, channel="web_chat", transcript=[])
 
 
+@pytest.mark.parametrize("speaker", ["agent", "robot", ""])
+def test_a_handoff_transcript_speaks_as_the_customer_or_the_assistant_only(
+    speaker: str, world
+) -> None:
+    transcript = [("customer", "我要投诉"), (speaker, "您好")]
+    with pytest.raises(DomainError) as caught:
+        conversation_handoff(
+            customer_id=world.customer_bob.pk, channel="web_chat", transcript=transcript
+        )
+    assert caught.value.code == "contact.handoff.bad_speaker"
+    assert not Conversation.objects.filter(customer=world.customer_bob).exists()
+
+
 def test_a_reply_with_an_unknown_or_retired_canned_reply_and_no_text_is_refused(world) -> None:
     from gridcare.contact.models import CannedReply
 

@@ -40,6 +40,27 @@ def test_customer_sees_daily_usage_split_by_time_of_use(
     assert valley["value"] == 12.8  # 00:00–08:00 = 32 intervals × 0.2 kWh × 2 days
 
 
+@pytest.mark.parametrize(
+    ("language", "years", "load"),
+    [("zh-hans", ["今年", "去年"], "负荷（kW）"), ("en", ["This year", "Last year"], "Load (kW)")],
+)
+def test_chart_series_are_labelled_in_the_readers_language(
+    language: str, years: list[str], load: str, world: World, client_for, tmp_path: Path
+) -> None:
+    load_readings(tmp_path)
+    headers = {"accept-language": language}
+    usage = client_for("alice").get(f"/portal/accounts/{ACCOUNT_A}/usage/", headers=headers)
+    monthly = chart_data(usage.content.decode(), "monthly-data")
+    assert [series["label"] for series in monthly["series"]] == years
+    assert monthly["series"][0]["values"][-1] == pytest.approx(38.4)  # 2 days × 19.2 kWh
+    tou = chart_data(usage.content.decode(), "tou-data")
+    assert [b["label"] for b in tou] == ["尖峰", "峰", "平", "谷"]  # the TOU calendar's names
+    page = client_for("manager").get(
+        f"/console/transformers/TR2/?day={DAY_2.isoformat()}", headers=headers
+    )
+    assert chart_data(page.content.decode(), "load-data")["label"] == load
+
+
 def test_customer_cannot_open_another_customers_usage(
     world: World, client_for, tmp_path: Path
 ) -> None:

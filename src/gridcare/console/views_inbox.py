@@ -40,7 +40,7 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
     context = {
         "conversation": conversation,
         # Not "messages": the base template shows that name as Django's flash messages.
-        "lines": conversation.messages.select_related("author"),
+        "lines": selectors.conversation_messages(conversation=conversation),
         "canned": selectors.canned_replies(),
         "colleagues": selectors.colleagues_of(user=request.user),
         "error": error,
@@ -62,7 +62,9 @@ def _act(request: HttpRequest, user: User, conversation_id: int) -> None:
             canned_reply_id=int(canned) if canned.isdigit() else None,
         )
     elif action == "transfer":
-        to = selectors.colleagues_of(user=user).filter(pk=request.POST.get("to") or 0).first()
+        to_id = request.POST.get("to", "")
+        valid = to_id.isascii() and to_id.isdigit() and len(to_id) <= 18  # a bigint id
+        to = selectors.colleague_get(user=user, colleague_id=int(to_id)) if valid else None
         if to is None:
             raise DomainError("contact.conversation.bad_assignee", "请选择要转给的同事", field="to")
         conversations.conversation_transfer(actor=user, conversation_id=conversation_id, to=to)

@@ -7,13 +7,13 @@ import datetime as dt
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
+from gridcare.console.charts import load_curve_chart
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.web import page_not_found, staff_required
 from gridcare.metering import selectors
-from gridcare.metering.usage import transformer_curve_chart
+from gridcare.metering.usage import transformer_load_curve
 
 VIEW_GRID = "grid.view_meter"
 EVENTS_SHOWN = 12
@@ -73,15 +73,11 @@ def transformer_view(request: HttpRequest, code: str) -> HttpResponse:
         "load_percent": round(100 * stat.load_rate) if stat else None,
         "completeness_percent": _percent(stat.completeness) if stat else None,
         "line_loss_percent": _percent(stat.line_loss_rate) if stat else None,
-        "curve": transformer_curve_chart(
-            transformer=transformer,
-            day=day,
-            labels=(_("Load (kW)"), _("Heavy load (80 %)"), _("Overload (100 %)")),
-        ),
+        "curve": load_curve_chart(transformer_load_curve(transformer=transformer, day=day)),
     }
-    events = selectors.transformer_events(
-        transformer=transformer, since=day - dt.timedelta(days=35)
+    events = selectors.transformer_events_recent(
+        transformer=transformer, since=day - dt.timedelta(days=35), shown=EVENTS_SHOWN
     )
-    context["events"] = events[:EVENTS_SHOWN]
-    context["events_total"] = events.count()
+    context["events"] = events.shown
+    context["events_total"] = events.total
     return render(request, "console/transformer.html", context)

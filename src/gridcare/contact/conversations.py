@@ -15,23 +15,28 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from gridcare.contact.choices import ConversationEventKind, ConversationStatus, Speaker
 from gridcare.contact.models import (
     CannedReply,
     Conversation,
     ConversationEvent,
     ConversationMessage,
-    ConversationStatus,
 )
 from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, PermissionDeniedError
 from gridcare.core.models import User
-from gridcare.customers.choices import ContactChannel
+from gridcare.customers.choices import ContactChannel, InteractionChannel
 from gridcare.customers.selectors import contact_profiles
 from gridcare.notify.services import notification_enqueue
 
 S = ConversationStatus
+E = ConversationEventKind
 #: The notify channel a reply goes out on, by conversation channel.
-REPLY_CHANNEL = {"wechat": ContactChannel.WECHAT, "app": ContactChannel.APP_PUSH}
+REPLY_CHANNEL: dict[str, str] = {
+    InteractionChannel.WECHAT: ContactChannel.WECHAT,
+    InteractionChannel.APP: ContactChannel.APP_PUSH,
+}
 REPLY_TEMPLATE = "contact.reply"
+HANDOFF_SPEAKERS = {Speaker.CUSTOMER, Speaker.ASSISTANT}
 
 
 def conversation_message_in(
@@ -51,9 +56,9 @@ def conversation_message_in(
             conversation = Conversation.objects.create(
                 customer_id=customer_id, channel=channel, status=S.OPEN, opened_at=at
             )
-            ConversationEvent.objects.create(conversation=conversation, kind="opened", at=at)
+            ConversationEvent.objects.create(conversation=conversation, kind=E.OPENED, at=at)
         ConversationMessage.objects.create(
-            conversation=conversation, speaker="customer", text=text, at=at
+            conversation=conversation, speaker=Speaker.CUSTOMER, text=text, at=at
         )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=at)
     return conversation
@@ -67,6 +72,10 @@ def conversation_handoff(
     (`transcript`: (speaker, text) pairs, speaker `customer` or `assistant`)."""
     if not transcript:
         raise DomainError("contact.handoff.empty", "转人工时须附带对话记录", field="transcript")
+    if any(speaker not in HANDOFF_SPEAKERS for speaker, _text in transcript):
+        raise DomainError(
+            "contact.handoff.bad_speaker", "对话记录的发言方须为客户或智能客服", field="transcript"
+        )
     now = timezone.now()
     conversation = Conversation.objects.create(
         customer_id=customer_id, channel=channel, status=S.OPEN
@@ -76,7 +85,7 @@ def conversation_handoff(
         for speaker, text in transcript
     )
     ConversationEvent.objects.create(
-        conversation=conversation, kind="handoff", data={"lines": len(transcript)}
+        conversation=conversation, kind=E.HANDOFF, data={"lines": len(transcript)}
     )
     return conversation
 
@@ -87,7 +96,7 @@ def _move(
     actor: User,
     expect: dict[str, Any],
     change: dict[str, Any],
-    kind: str,
+    kind: ConversationEventKind,
     data: dict[str, Any] | None = None,
 ) -> Conversation:
     """Compare-and-set; a row that is no longer as expected is a ConcurrentChange (409)."""
@@ -109,7 +118,7 @@ def conversation_claim(*, actor: User, conversation_id: int) -> Conversation:
         actor=actor,
         expect={"status": S.OPEN},
         change={"status": S.CLAIMED, "assignee": actor},
-        kind="claimed",
+        kind=E.CLAIMED,
     )
 
 
@@ -123,7 +132,7 @@ def conversation_transfer(*, actor: User, conversation_id: int, to: User) -> Con
         actor=actor,
         expect={"status": S.CLAIMED, "assignee": actor},
         change={"assignee": to},
-        kind="transferred",
+        kind=E.TRANSFERRED,
         data={"to": to.pk},
     )
 
@@ -135,7 +144,7 @@ def conversation_close(*, actor: User, conversation_id: int) -> Conversation:
         actor=actor,
         expect={"status": S.CLAIMED, "assignee": actor},
         change={"status": S.CLOSED, "closed_at": timezone.now()},
-        kind="closed",
+        kind=E.CLOSED,
     )
 
 
@@ -157,7 +166,7 @@ def conversation_reply(
     if conversation.status != S.CLAIMED or conversation.assignee_id != actor.pk:
         raise PermissionDeniedError("contact.reply.not_yours", "请先接入该会话再回复")
     message = ConversationMessage.objects.create(
-        conversation=conversation, speaker="agent", author=actor, text=text
+        conversation=conversation, speaker=Speaker.AGENT, author=actor, text=text
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.at)
     notification_enqueue(

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.contact.choices import ConversationEventKind, ConversationStatus, Speaker
 from gridcare.customers.models import Customer
 
 
@@ -22,6 +23,8 @@ class InboundMessage(models.Model):
     app_id = models.CharField(max_length=64)
     message_id = models.CharField(max_length=128)
     sender = models.CharField(_("sender"), max_length=128)
+    # The platform's own message type (WeChat MsgType, Alipay msg_type), kept as sent:
+    # an open set we do not define, so no choices.
     kind = models.CharField(max_length=32, default="text")
     text = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -42,12 +45,6 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.message_id}"
-
-
-class ConversationStatus(models.TextChoices):
-    OPEN = "open", _("Waiting for an agent")
-    CLAIMED = "claimed", _("With an agent")
-    CLOSED = "closed", _("Ended")
 
 
 class Conversation(models.Model):
@@ -83,7 +80,7 @@ class ConversationMessage(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
-    speaker = models.CharField(max_length=16)  # customer | agent | assistant
+    speaker = models.CharField(max_length=16, choices=Speaker.choices)
     author = models.ForeignKey(
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -99,7 +96,7 @@ class ConversationMessage(models.Model):
 
 class ConversationEvent(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=16)  # opened | handoff | claimed | transferred | closed
+    kind = models.CharField(max_length=16, choices=ConversationEventKind.choices)
     actor = models.ForeignKey(
         "core.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

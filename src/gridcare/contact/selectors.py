@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gridcare.contact.models import CannedReply, Conversation, ConversationStatus
+from gridcare.contact.choices import ConversationStatus
+from gridcare.contact.models import CannedReply, Conversation, ConversationMessage
+from gridcare.core.choices import UserKind
 from gridcare.core.errors import NotFound
 from gridcare.core.models import User
+from gridcare.customers.choices import InteractionChannel
 from gridcare.customers.selectors import customers_visible_to
 
 
@@ -32,6 +35,11 @@ def conversation_get_for_user(*, user: User, conversation_id: int) -> Conversati
     return conversation
 
 
+def conversation_messages(*, conversation: Conversation) -> QuerySet[ConversationMessage]:
+    """The transcript, oldest first, with each agent line's author."""
+    return conversation.messages.select_related("author")
+
+
 def canned_replies() -> QuerySet[CannedReply]:
     return CannedReply.objects.filter(active=True)
 
@@ -41,14 +49,19 @@ def colleagues_of(*, user: User) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, org_unit=user.org_unit)
         .exclude(pk=user.pk)
-        .exclude(kind="customer")
+        .exclude(kind=UserKind.CUSTOMER)
     )
+
+
+def colleague_get(*, user: User, colleague_id: int) -> User | None:
+    """One of `colleagues_of(user)`, or None."""
+    return colleagues_of(user=user).filter(pk=colleague_id).first()
 
 
 def web_chat_for(*, customer_id: int) -> Conversation | None:
     """The customer's current web chat (open or with an agent), if any."""
     return (
-        Conversation.objects.filter(customer_id=customer_id, channel="web_chat")
+        Conversation.objects.filter(customer_id=customer_id, channel=InteractionChannel.WEB_CHAT)
         .exclude(status=ConversationStatus.CLOSED)
         .order_by("-opened_at")
         .first()

@@ -242,12 +242,15 @@ def api_token_authenticate(*, plaintext: str) -> User | None:
 
 
 @transaction.atomic
-def pii_reveal(*, actor: User, obj: models.Model, field: str, value: str, ip: str | None) -> str:
-    """Return an unmasked value to a user allowed to see it, and leave an audit entry."""
+def pii_reveal(*, actor: User, obj: models.Model, field: str, ip: str | None) -> str:
+    """Return one unmasked field of `obj` to a user allowed to see it, and leave an audit
+    entry. Only the fields its model lists in `PII_FIELDS` can be revealed."""
+    if field not in getattr(type(obj), "PII_FIELDS", ()):
+        raise DomainError("core.pii.unknown_field", "不支持查看该字段", field="field")
     if not actor.has_perm("core.reveal_pii"):
         raise PermissionDeniedError("core.pii.forbidden", "无权查看完整个人信息")
     audit_record(actor=actor, action="core.pii.reveal", obj=obj, ip=ip, data={"field": field})
-    return value
+    return str(getattr(obj, field))
 
 
 def encrypted_fields_rotate(*, actor: User | None, batch_size: int = 500) -> dict[str, int]:

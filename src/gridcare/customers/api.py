@@ -14,7 +14,6 @@ from gridcare.core.api_support import (
     require_customer,
     require_staff_perm,
 )
-from gridcare.core.errors import DomainError
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.roles import ADD_CUSTOMER, ADD_INTERACTION, VIEW_ACCOUNT, VIEW_CUSTOMER
 from gridcare.core.schemas import ErrorOut, ValidationErrorOut
@@ -36,7 +35,6 @@ from gridcare.customers.schemas import (
     RevealOut,
     TopologyOut,
 )
-from gridcare.grid.selectors import meter_topology_path
 
 customers_router = Router(tags=["customers"], auth=AUTH)
 accounts_router = Router(tags=["accounts"], auth=AUTH)
@@ -50,7 +48,6 @@ ERRORS = {
     429: ErrorOut,
     503: ErrorOut,
 }
-REVEALABLE = {"name", "mobile", "id_number"}
 
 
 class CustomerFilter(Schema):
@@ -69,9 +66,8 @@ class AccountFilter(Schema):
 
 
 def _with_topology(account: Account) -> WithExtras:
-    links = account.meter_links.select_related("meter__transformer__feeder__substation")
-    topology = [TopologyOut.build(meter_topology_path(meter=link.meter)) for link in links]
-    return WithExtras(account, topology=topology)
+    paths = selectors.account_topology(account=account)
+    return WithExtras(account, topology=[TopologyOut.build(path) for path in paths])
 
 
 @customers_router.get("", response={200: list[CustomerOut], **ERRORS})
@@ -80,9 +76,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilter]) -> Query
     """Search customers in your org scope by 户号, mobile, ID number or name prefix."""
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
-    if filters.q:
-        return selectors.customer_search(user=user, query=filters.q)
-    return selectors.customers_visible_to(user).order_by("pk")
+    return selectors.customer_list(user=user, query=filters.q)
 
 
 @customers_router.post("", response={201: CustomerOut, **ERRORS})
@@ -119,16 +113,8 @@ def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -
     """Show one unmasked field; needs the reveal permission and leaves an audit entry."""
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
-    if payload.field not in REVEALABLE:
-        raise DomainError("core.pii.unknown_field", "不支持查看该字段", field="field")
     customer = selectors.customer_get_for_user(user=user, customer_id=customer_id)
-    value = pii_reveal(
-        actor=user,
-        obj=customer,
-        field=payload.field,
-        value=str(getattr(customer, payload.field)),
-        ip=client_ip(request),
-    )
+    value = pii_reveal(actor=user, obj=customer, field=payload.field, ip=client_ip(request))
     return RevealOut(field=payload.field, value=value)
 
 
@@ -172,7 +158,10 @@ def interaction_create(
         data=payload.data,
     )
     return Status(
-        201, selectors.customer_timeline(user=user, customer_id=customer.pk).get(pk=interaction.pk)
+        201,
+        selectors.interaction_get_for_user(
+            user=user, customer_id=customer.pk, interaction_id=interaction.pk
+        ),
     )
 
 
@@ -181,14 +170,12 @@ def interaction_create(
 def account_list(request: HttpRequest, filters: Query[AccountFilter]) -> QuerySet[Account]:
     """Customers get the accounts bound to them; staff the accounts of their org scope."""
     user = acting_user(request)
-    accounts = selectors.accounts_visible_to(user)
-    if filters.q:
-        accounts = accounts.filter(number__startswith=filters.q.strip())
-    if filters.tariff_class:
-        accounts = accounts.filter(tariff_class=filters.tariff_class)
-    if filters.status:
-        accounts = accounts.filter(status=filters.status)
-    return accounts.order_by("number")
+    return selectors.account_search(
+        user=user,
+        number_prefix=filters.q.strip(),
+        tariff_class=filters.tariff_class or "",
+        status=filters.status or "",
+    )
 
 
 @accounts_router.get("/{number}", response={200: AccountDetailOut, **ERRORS})

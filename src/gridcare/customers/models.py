@@ -33,6 +33,9 @@ class Customer(models.Model):
     keyed blind index for exact lookups and uniqueness.
     """
 
+    #: Masked everywhere; `core.services.pii_reveal` shows one of these, audited.
+    PII_FIELDS = ("name", "mobile", "id_number")
+
     kind = models.CharField(_("kind"), max_length=16, choices=CustomerKind.choices)
     name = models.CharField(_("name"), max_length=100, db_index=True)
     mobile = models.CharField(_("mobile"), max_length=11, db_index=True)

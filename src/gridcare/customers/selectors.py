@@ -81,6 +81,33 @@ def customer_get_for_user(*, user: User, customer_id: int) -> Customer:
     return customer
 
 
+def account_search(
+    *, user: User, number_prefix: str = "", tariff_class: str = "", status: str = ""
+) -> QuerySet[Account]:
+    """Accounts the reader may see, by 户号 prefix, tariff class and status (empty: any)."""
+    accounts = accounts_visible_to(user)
+    if number_prefix:
+        accounts = accounts.filter(number__startswith=number_prefix)
+    if tariff_class:
+        accounts = accounts.filter(tariff_class=tariff_class)
+    if status:
+        accounts = accounts.filter(status=status)
+    return accounts.order_by("number")
+
+
+def account_topology(*, account: Account) -> list[TopologyPath]:
+    """Where each of the account's meters hangs: substation → feeder → transformer."""
+    links = account.meter_links.select_related("meter__transformer__feeder__substation")
+    return [meter_topology_path(meter=link.meter) for link in links]
+
+
+def customer_list(*, user: User, query: str = "") -> QuerySet[Customer]:
+    """`customer_search` for a query, else every customer in scope in creation order."""
+    if query:
+        return customer_search(user=user, query=query)
+    return customers_visible_to(user).order_by("pk")
+
+
 def customer_search(*, user: User, query: str) -> QuerySet[Customer]:
     """Find customers in scope by 户号 (13 digits), mobile (11 digits), ID number or name."""
     query = query.strip()
@@ -208,6 +235,11 @@ def accounts_of_login(*, user: User) -> QuerySet[Account]:
     return accounts_visible_to(user).order_by("number")
 
 
+def accounts_of_login_count(*, user: User) -> int:
+    """How many accounts a customer login has bound (the 我的 page's badge)."""
+    return accounts_visible_to(user).count()
+
+
 @dataclass(frozen=True)
 class ContactProfile:
     """What sending a customer a message needs: addresses per channel, preferred channels,
@@ -287,6 +319,11 @@ def customer_timeline(
     if until is not None:
         interactions = interactions.filter(occurred_at__lt=until)
     return interactions.order_by("-occurred_at", "-id")
+
+
+def interaction_get_for_user(*, user: User, customer_id: int, interaction_id: int) -> Interaction:
+    """One entry of `customer_timeline` (agent and account loaded)."""
+    return customer_timeline(user=user, customer_id=customer_id).get(pk=interaction_id)
 
 
 def customer_for_identity(*, channel: str, external_id: str) -> int | None:

@@ -1,22 +1,16 @@
 """/api/v1/metering: the head-end batch endpoint (JSON or CSV body, bearer token)."""
 
-import tempfile
-from pathlib import Path
-
 import pydantic
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import ValidationError
 
 from gridcare.core.api_support import AUTH, acting_user, require_staff_perm
 from gridcare.core.errors import DomainError
-from gridcare.core.models import User
 from gridcare.core.schemas import ErrorOut, ValidationErrorOut
-from gridcare.metering.choices import ImportSource
 from gridcare.metering.models import ImportBatch
 from gridcare.metering.schemas import ImportOut, ReadingsIn
-from gridcare.metering.services import readings_import_files, readings_import_records
+from gridcare.metering.services import readings_import_csv_body, readings_import_records
 
 router = Router(tags=["metering"], auth=AUTH)
 IMPORT_READINGS = "metering.add_importbatch"
@@ -29,16 +23,6 @@ ERRORS = {
     422: ValidationErrorOut,
     429: ErrorOut,
 }
-
-
-def _import_csv_body(user: User, body: bytes) -> ImportBatch:
-    """A CSV body goes through the file path, so rejections carry their real CSV line."""
-    folder = Path(settings.DATA_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, prefix="api-", suffix=".csv") as handle:
-        handle.write(body)
-        handle.flush()
-        return readings_import_files(actor=user, paths=[Path(handle.name)], source=ImportSource.API)
 
 
 def _to_out(batch: ImportBatch) -> ImportOut:
@@ -82,7 +66,7 @@ def readings_post(request: HttpRequest) -> ImportOut:
     require_staff_perm(user, IMPORT_READINGS)
     content_type = request.content_type or ""
     if content_type.startswith("text/csv"):
-        return _to_out(_import_csv_body(user, request.body))
+        return _to_out(readings_import_csv_body(actor=user, body=request.body))
     try:
         payload = ReadingsIn.model_validate_json(request.body or b"{}")
     except pydantic.ValidationError as exc:

@@ -113,3 +113,17 @@ def transformer_load_alerts(*, user: User, shown: int = 5) -> LoadAlerts | None:
         summary=transformer_loading_summary(user=user, day=day),
         heaviest=heaviest,
     )
+
+
+@dataclass(frozen=True)
+class RecentEvents:
+    shown: list[LoadEvent]  # the newest first
+    total: int
+
+
+def transformer_events_recent(
+    *, transformer: Transformer, since: dt.date, shown: int
+) -> RecentEvents:
+    """The transformer's loading events since `since`: the first `shown` and how many."""
+    events = LoadEvent.objects.filter(transformer=transformer, start__date__gte=since)
+    return RecentEvents(shown=list(events[:shown]), total=events.count())

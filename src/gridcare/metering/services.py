@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -119,6 +121,20 @@ def readings_import_files(
             store=store, days=report.days, additions=report.additions, progress=progress
         )
     return _batch_finish(batch, report, actor=actor)
+
+
+def readings_import_csv_body(
+    *, actor: User, body: bytes, source: str = ImportSource.API
+) -> ImportBatch:
+    """A CSV sent in a request body, imported through the file path, so that rejections
+    carry their real CSV line. The body is written to a temporary file under
+    `DATA_DIR/uploads` (removed afterwards), not held twice in memory."""
+    folder = Path(settings.DATA_DIR) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix="api-", suffix=".csv") as handle:
+        handle.write(body)
+        handle.flush()
+        return readings_import_files(actor=actor, paths=[Path(handle.name)], source=source)
 
 
 def readings_import_records(

@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from gridcare.customers.models import Account
 from gridcare.grid.models import Transformer
 from gridcare.metering import warehouse
@@ -19,7 +17,6 @@ from gridcare.metering.engine import schema as s
 from gridcare.metering.engine.backend import connect, partition_files
 from gridcare.metering.stats import power_factor_current, tou_calendar_default
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 RECENT_DAYS = 35
 
 
@@ -40,15 +37,21 @@ def _meter_ids(account: Account) -> list[str]:
 
 @dataclass
 class AccountUsage:
-    """What the portal's 用电分析 page shows (kWh are true energy, × multiplier)."""
+    """An account's usage as numbers (kWh are true energy, × multiplier), oldest first.
 
-    days: list[str] = field(default_factory=list)
-    daily_chart: dict[str, Any] = field(default_factory=dict)
-    monthly_chart: dict[str, Any] = field(default_factory=dict)
-    tou: list[dict[str, Any]] = field(default_factory=list)
+    Plain data: the portal's presenter (`portal/charts.py`) turns it into chart series with
+    their labels in the reader's language. `buckets` are the TOU calendar's (key, name)."""
+
+    buckets: list[tuple[str, str]] = field(default_factory=list)
+    days: list[dt.date] = field(default_factory=list)
+    daily_kwh: dict[str, list[float]] = field(default_factory=dict)  # per bucket, per day
+    recent_kwh: dict[str, float] = field(default_factory=dict)  # per bucket, last 30 days
     last_30_days_kwh: float = 0.0
     daily_average_kwh: float = 0.0
     valley_share: float = 0.0
+    months: list[dt.date] = field(default_factory=list)  # twelve, ending with the last day's
+    monthly_kwh: list[float] = field(default_factory=list)
+    monthly_kwh_last_year: list[float] = field(default_factory=list)
     same_month_last_year_kwh: float | None = None
 
 
@@ -76,26 +79,14 @@ def account_usage(*, account: Account, today: dt.date) -> AccountUsage:
         for bucket in calendar.buckets:
             totals[bucket] = totals.get(bucket, 0.0) + (row.get(f"kwh_{bucket}") or 0.0)
     ordered = sorted(per_day)
-    usage.days = [d.isoformat() for d in ordered]
-    usage.daily_chart = {
-        "days": [d.strftime("%m-%d") for d in ordered],
-        "buckets": [
-            {
-                "key": b,
-                "label": calendar.label(b),
-                "values": [round(per_day[d].get(b, 0.0), 2) for d in ordered],
-            }
-            for b in calendar.buckets
-        ],
-    }
+    usage.buckets = [(b, calendar.label(b)) for b in calendar.buckets]
+    usage.days = ordered
+    usage.daily_kwh = {b: [per_day[d].get(b, 0.0) for d in ordered] for b in calendar.buckets}
     recent = ordered[-30:]
-    totals = {b: sum(per_day[d].get(b, 0.0) for d in recent) for b in calendar.buckets}
-    usage.last_30_days_kwh = sum(totals.values())
+    usage.recent_kwh = {b: sum(per_day[d].get(b, 0.0) for d in recent) for b in calendar.buckets}
+    usage.last_30_days_kwh = sum(usage.recent_kwh.values())
     usage.daily_average_kwh = usage.last_30_days_kwh / len(recent)
-    usage.tou = [
-        {"key": b, "label": calendar.label(b), "value": round(v, 1)} for b, v in totals.items()
-    ]
-    valley = totals.get("valley", 0.0)
+    valley = usage.recent_kwh.get("valley", 0.0)
     usage.valley_share = 100 * valley / usage.last_30_days_kwh if usage.last_30_days_kwh else 0.0
     _monthly(usage, meters, ordered[-1])
     return usage
@@ -113,35 +104,31 @@ def _monthly(usage: AccountUsage, meters: list[str], last_day: dt.date) -> None:
     per_month: dict[dt.date, float] = {}
     for row in rows:
         per_month[row["month"]] = per_month.get(row["month"], 0.0) + (row.get("kwh") or 0.0)
-    usage.monthly_chart = {
-        "months": [m.strftime("%Y-%m") for m in months],
-        "series": [
-            {"label": _("This year"), "values": [round(per_month.get(m, 0.0), 1) for m in months]},
-            {
-                "label": _("Last year"),
-                "values": [
-                    round(per_month.get(m.replace(year=m.year - 1), 0.0), 1) for m in months
-                ],
-            },
-        ],
-    }
+    usage.months = months
+    usage.monthly_kwh = [per_month.get(m, 0.0) for m in months]
+    usage.monthly_kwh_last_year = [per_month.get(m.replace(year=m.year - 1), 0.0) for m in months]
     last_year = last_day.replace(day=1).replace(year=last_day.year - 1)
     usage.same_month_last_year_kwh = per_month.get(last_year)
 
 
-def transformer_curve_chart(
-    *, transformer: Transformer, day: dt.date, labels: tuple[str, str, str]
-) -> dict[str, Any]:
-    """The day's 15-minute load curve in kW with the 80 % and 100 % lines (Beijing times)."""
+@dataclass(frozen=True)
+class LoadCurve:
+    """A transformer's 15-minute load for one day, with its heavy (80 %) and overload
+    (100 % of rated kVA × power factor) lines in kW; `console/charts.py` draws it."""
+
+    times: list[dt.datetime]  # interval starts, UTC
+    kw: list[float]
+    heavy_kw: float
+    over_kw: float
+
+
+def transformer_load_curve(*, transformer: Transformer, day: dt.date) -> LoadCurve:
     rows = _read("transformer_load", [day], transformer_id=[transformer.code])
     rows.sort(key=lambda r: r[s.TS])
     full_kw = float(transformer.rated_kva) * power_factor_current()
-    return {
-        "times": [r[s.TS].astimezone(CHINA).strftime("%H:%M") for r in rows],
-        "kw": [round(r["kw"], 2) for r in rows],
-        "label": labels[0],
-        "heavy_label": labels[1],
-        "over_label": labels[2],
-        "heavy_kw": round(0.8 * full_kw, 1),
-        "over_kw": round(full_kw, 1),
-    }
+    return LoadCurve(
+        times=[r[s.TS] for r in rows],
+        kw=[r["kw"] for r in rows],
+        heavy_kw=0.8 * full_kw,
+        over_kw=full_kw,
+    )

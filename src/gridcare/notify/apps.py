@@ -12,3 +12,6 @@ class NotifyConfig(AppConfig):
         from gridcare.notify import checks
 
         checks.refuse_simulated_in_production()
+
+        # Registers the delivery task with notify.queue, through which services enqueue it.
+        from gridcare.notify import tasks  # noqa: F401

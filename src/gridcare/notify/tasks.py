@@ -7,7 +7,7 @@ import socket
 
 from django_tasks import task
 
-from gridcare.notify import services
+from gridcare.notify import queue, services
 
 
 def worker_name() -> str:
@@ -18,3 +18,6 @@ def worker_name() -> str:
 def deliver_notifications_task(ids: list[int]) -> dict[str, int]:
     """Deliver these notifications (those still due; see `services.notifications_deliver`)."""
     return services.notifications_deliver(ids=ids, worker=worker_name()).to_dict()
+
+
+queue.delivery_task_register(deliver_notifications_task)

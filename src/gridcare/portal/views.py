@@ -32,6 +32,7 @@ from gridcare.customers.codes import code_sender
 from gridcare.metering.usage import account_usage
 from gridcare.notify import selectors as notify_selectors
 from gridcare.notify.services import notification_mark_read
+from gridcare.portal.charts import usage_charts
 from gridcare.portal.forms import (
     BindConfirmForm,
     BindRequestForm,
@@ -152,7 +153,8 @@ def usage_view(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError:
         return page_not_found(request)
     usage = account_usage(account=account, today=timezone.localdate())
-    return render(request, "portal/usage.html", {"account": account, "usage": usage})
+    context = {"account": account, "usage": usage, "charts": usage_charts(usage)}
+    return render(request, "portal/usage.html", context)
 
 
 def _demo_code_hint(user: User, mobile: str) -> str | None:
@@ -323,6 +325,10 @@ def chat_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
         except DomainError as exc:
             error = exc
     conversation = contact_selectors.web_chat_for(customer_id=customer.pk)
-    lines = conversation.messages.all() if conversation is not None else []
+    lines = (
+        contact_selectors.conversation_messages(conversation=conversation)
+        if conversation is not None
+        else []
+    )
     context = {"conversation": conversation, "lines": lines, "error": error, **acting.context()}
     return render(request, "portal/chat.html", context, status=error.status if error else 200)

@@ -51,6 +51,6 @@ def me_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     context = {
         "mobile": mask_mobile(request.user.mobile or request.user.username),
-        "account_count": selectors.accounts_of_login(user=request.user).count(),
+        "account_count": selectors.accounts_of_login_count(user=request.user),
     }
     return render(request, "portal/me.html", context)

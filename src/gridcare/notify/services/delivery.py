@@ -20,6 +20,7 @@ from gridcare.notify.channels.base import Outbound, SendResult, backend_for
 from gridcare.notify.channels.limits import wait_for_gateway
 from gridcare.notify.choices import CLAIMABLE, NotificationStatus
 from gridcare.notify.models import Notification, NotificationEvent
+from gridcare.notify.queue import delivery_enqueue
 
 S = NotificationStatus
 
@@ -162,9 +163,7 @@ def _timeline_entry(n: Notification, now: datetime) -> dict[str, Any]:
 
 
 def _enqueue_retry(n: Notification, due: datetime) -> None:
-    from gridcare.notify.tasks import deliver_notifications_task
-
-    deliver_notifications_task.using(run_after=due).enqueue(ids=[n.pk])
+    delivery_enqueue([n.pk], run_after=due)
 
 
 @transaction.atomic
@@ -200,10 +199,5 @@ def notifications_recover(*, now: datetime | None = None) -> int:
     if stuck:
         Notification.objects.filter(pk__in=stuck).update(next_attempt_at=now)
     ids = [pk for pk, _ in expired] + stuck
-    if ids:
-        from gridcare.notify.tasks import deliver_notifications_task
-
-        size = settings.NOTIFY_TASK_BATCH
-        for i in range(0, len(ids), size):
-            deliver_notifications_task.enqueue(ids=ids[i : i + size])
+    delivery_enqueue(ids)
     return len(ids)

@@ -20,6 +20,7 @@ from gridcare.customers.selectors import ContactProfile, consent_effective, cont
 from gridcare.notify import rendering
 from gridcare.notify.choices import NotificationStatus, SuppressionReason
 from gridcare.notify.models import Notification, NotificationEvent, NotificationTemplate
+from gridcare.notify.queue import delivery_enqueue
 from gridcare.notify.services.templates import template_current, template_render
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -58,7 +59,12 @@ def notification_enqueue(
     now: datetime | None = None,
 ) -> Notification:
     """Enqueue one message (rules 1–6); the same `idempotency_key` returns the first one."""
-    request = MessageRequest(customer_id, idempotency_key, context, account_id)
+    request = MessageRequest(
+        customer_id=customer_id,
+        idempotency_key=idempotency_key,
+        context=context,
+        account_id=account_id,
+    )
     result = notifications_enqueue(
         actor=actor,
         requests=[request],
@@ -111,20 +117,21 @@ def notifications_enqueue(
             templates[chosen] = template_current(code=template_code, channel=chosen)
         template = templates[chosen]
         subject, body = template_render(template=template, context=request.context)
-        rows.append(
-            _planned(
-                request,
-                profile,
-                template,
-                chosen,
-                purpose or template.purpose,
-                subject,
-                body,
-                sent_today,
-                batch,
-                now,
-            )
+        message = _Message(
+            request=request,
+            profile=profile,
+            template=template,
+            channel=chosen,
+            purpose=purpose or template.purpose,
+            subject=subject,
+            body=body,
         )
+        row = _planned(
+            message, sent_today=sent_today.get(profile.customer_id, 0), batch=batch, now=now
+        )
+        if row.status != S.SUPPRESSED and not row.urgent:
+            sent_today[profile.customer_id] = sent_today.get(profile.customer_id, 0) + 1
+        rows.append(row)
     created = Notification.objects.bulk_create(rows, batch_size=1000)
     NotificationEvent.objects.bulk_create(
         NotificationEvent(notification=n, to_status=n.status, at=now, data=_event_data(n))
@@ -154,44 +161,44 @@ def _recent_counts(customer_ids: list[int], now: datetime) -> dict[int, int]:
     return {r["customer_id"]: r["n"] for r in rows}
 
 
-def _planned(
-    request: MessageRequest,
-    profile: ContactProfile,
-    template: NotificationTemplate,
-    chosen: str,
-    purpose: str,
-    subject: str,
-    body: str,
-    sent_today: dict[int, int],
-    batch: str,
-    now: datetime,
-) -> Notification:
-    """The new row with its first status (rules 1–4)."""
+@dataclass(frozen=True)
+class _Message:
+    """One rendered message before its row exists: who, on which channel, with what text."""
+
+    request: MessageRequest
+    profile: ContactProfile
+    template: NotificationTemplate
+    channel: str
+    purpose: str
+    subject: str
+    body: str
+
+
+def _planned(message: _Message, *, sent_today: int, batch: str, now: datetime) -> Notification:
+    """The new row with its first status (rules 1–4); `sent_today` counts the customer's
+    non-urgent messages of the last 24 h, this request's earlier ones included."""
+    profile, template, purpose = message.profile, message.template, message.purpose
     status, reason, due = S.QUEUED, "", now
-    destination = profile.addresses.get(chosen, "")
+    destination = profile.addresses.get(message.channel, "")
     if not consent_effective(profile.consent).get(purpose, False):
         status, reason = S.SUPPRESSED, SuppressionReason.NO_CONSENT
     elif not destination:
         status, reason = S.SUPPRESSED, SuppressionReason.NO_DESTINATION
-    elif not template.urgent and sent_today.get(profile.customer_id, 0) >= (
-        settings.NOTIFY_CUSTOMER_DAILY_LIMIT
-    ):
+    elif not template.urgent and sent_today >= settings.NOTIFY_CUSTOMER_DAILY_LIMIT:
         status, reason = S.SUPPRESSED, SuppressionReason.RATE_LIMITED
     elif not template.urgent and (until := _quiet_until(profile, now)) is not None:
         status, due = S.DEFERRED, until
-    if status != S.SUPPRESSED and not template.urgent:
-        sent_today[profile.customer_id] = sent_today.get(profile.customer_id, 0) + 1
     return Notification(
-        idempotency_key=request.idempotency_key,
+        idempotency_key=message.request.idempotency_key,
         customer_id=profile.customer_id,
-        account_id=request.account_id,
+        account_id=message.request.account_id,
         template=template,
-        channel=chosen,
+        channel=message.channel,
         purpose=purpose,
         urgent=template.urgent,
-        context=request.context,
-        subject=subject,
-        body=body,
+        context=message.request.context,
+        subject=message.subject,
+        body=message.body,
         destination=destination,
         status=status,
         reason=str(reason),
@@ -225,16 +232,10 @@ def _event_data(notification: Notification) -> dict[str, Any]:
 
 def _enqueue_delivery(notifications: Sequence[Notification]) -> None:
     """One task per chunk of due messages, one per deferred wake-up time (rule 6)."""
-    from gridcare.notify.tasks import deliver_notifications_task
-
-    size = settings.NOTIFY_TASK_BATCH
-    due = [n.pk for n in notifications if n.status in (S.QUEUED, S.RETRYING)]
-    for i in range(0, len(due), size):
-        deliver_notifications_task.enqueue(ids=due[i : i + size])
+    delivery_enqueue([n.pk for n in notifications if n.status in (S.QUEUED, S.RETRYING)])
     later: dict[datetime, list[int]] = {}
     for n in notifications:
         if n.status == S.DEFERRED and n.next_attempt_at is not None:
             later.setdefault(n.next_attempt_at, []).append(n.pk)
     for when, ids in later.items():
-        for i in range(0, len(ids), size):
-            deliver_notifications_task.using(run_after=when).enqueue(ids=ids[i : i + size])
+        delivery_enqueue(ids, run_after=when)
