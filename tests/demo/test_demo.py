@@ -307,7 +307,7 @@ def snapshot() -> tuple[list[tuple], list[float], list[tuple]]:
         )
     )
     usage = account_usage(account=demo_account(), today=timezone.localdate())
-    daily = [v for bucket in usage.daily_chart["buckets"] for v in bucket["values"]]
+    daily = [v for values in usage.daily_kwh.values() for v in values]
     contacts = list(
         Interaction.objects.order_by("occurred_at").values_list("channel", "occurred_at")
     )
@@ -322,7 +322,7 @@ def test_data_ends_yesterday_and_holds_the_same_month_last_year(warehouse: Path)
     assert transformer_day_range() == (last_year, yesterday)
     assert f"{yesterday - dt.timedelta(days=1)} – {yesterday}" in output
     usage = account_usage(account=demo_account(), today=timezone.localdate())
-    assert usage.days[-1] == yesterday.isoformat()
+    assert usage.days[-1] == yesterday
     assert len(usage.days) == 2, "last year's days are not among the recent ones"
     assert usage.same_month_last_year_kwh is not None
     assert usage.same_month_last_year_kwh > 0
