@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -126,6 +128,22 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message, field = _validation_message(list(exc.errors))
         body = {"code": "request.invalid", "message": message, "field": field, "errors": exc.errors}
         return api.create_response(request, body, status=422)
+
+    @api.exception_handler(ModelValidationError)
+    def model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        # A model's full_clean() said no to something the input schema let through: still
+        # the client's input, so a 400 naming the field, never a server error.
+        items = getattr(exc, "error_dict", None) and exc.message_dict.items()
+        field, messages = next(iter(items or []), (None, exc.messages))
+        field = None if field == NON_FIELD_ERRORS else field
+        label = FIELD_NAMES_ZH.get(field or "", field)
+        message = "；".join(str(m) for m in messages)
+        body = {
+            "code": "request.invalid_value",
+            "message": f"{label}：{message}" if label else message,
+            "field": field,
+        }
+        return api.create_response(request, body, status=400)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
