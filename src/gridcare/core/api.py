@@ -14,6 +14,7 @@ from gridcare.core.errors import DomainError, PermissionDeniedError
 from gridcare.core.models import ApiToken, User
 from gridcare.core.schemas import (
     ErrorOut,
+    IdPath,
     LoginIn,
     MeOut,
     TokenCreatedOut,
@@ -96,6 +97,6 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCr
 
 
 @router.delete("/tokens/{token_id}", auth=AUTH, response={204: None, **ERRORS})
-def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
+def token_revoke(request: HttpRequest, token_id: IdPath) -> Status[None]:
     api_token_revoke(actor=acting_user(request), token_id=token_id)
     return Status(204, None)

@@ -105,10 +105,18 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def _error_field(error: dict[str, Any]) -> str | None:
+    """The field an error names: the last part of its location after where it was sent
+    (a field may itself be called `body`)."""
+    loc = [str(part) for part in error.get("loc", [])]
+    if loc and loc[0] in ("body", "query", "path"):
+        loc = loc[1:]
+    return loc[-1] if loc else None
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     first = errors[0] if errors else {}
-    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path")]
-    field = loc[-1] if loc else None
+    field = _error_field(first)
     if field and field in FIELD_NAMES_ZH:
         return f"{FIELD_NAMES_ZH[field]}（{field}）不正确或缺失", field
     if field:
@@ -125,7 +133,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        message, field = _validation_message(list(exc.errors))
+        errors = list(exc.errors)
+        if errors and "." in errors[0].get("type", ""):
+            # A field with a published code (core.schemas.coded): 400 as before the schema
+            # stated the constraint.
+            first = errors[0]
+            body = {"code": first["type"], "message": first["msg"], "field": _error_field(first)}
+            return api.create_response(request, body, status=400)
+        message, field = _validation_message(errors)
         body = {"code": "request.invalid", "message": message, "field": field, "errors": exc.errors}
         return api.create_response(request, body, status=422)
 

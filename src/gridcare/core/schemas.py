@@ -1,9 +1,68 @@
+"""Shapes of /api/v1/auth, and what every app's input schemas share: the constraints the
+server enforces are stated in the OpenAPI document, so integrators generate clients that
+send only what is accepted (issue 23 §4: the document was looser than the server).
+
+- Every input object forbids unknown properties (`StrictIn`): a misspelt field is a 422,
+  not silently ignored.
+- Every string carries a pattern that excludes NUL (PostgreSQL cannot store it; the
+  middleware refuses it anywhere in a request) and a `maxLength` no larger than its column.
+- A required name or title has `NOT_BLANK`: at least one visible character.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, P, PathEx, Schema
+from pydantic import ConfigDict, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
+
+#: Any text without a NUL character.
+NO_NUL = r"^[^\x00]*$"
+#: Python's str.strip() whitespace, C0/C1 controls included: none of it is "visible".
+_BLANK = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: One line of text with at least one visible character and no control characters.
+NOT_BLANK = rf"^[^\x00-\x1f\x7f]*[^{_BLANK}][^\x00-\x1f\x7f]*$"
+#: A database id in a path (a positive bigint): `customer_id: IdPath`.
+IdPath = PathEx[int, P(ge=1, le=2**63 - 1)]
+
+
+#: Pydantic errors of a stated constraint (not of a wrong type).
+_CONSTRAINT_ERRORS = {
+    "string_pattern_mismatch",
+    "string_too_short",
+    "string_too_long",
+    "greater_than_equal",
+    "less_than_equal",
+    "literal_error",
+}
+
+
+def coded(code: str, message: str, **by_error: tuple[str, str]) -> WrapValidator:
+    """A field whose refusal keeps the dotted code published before the schema stated the
+    constraint: `Annotated[str, Field(pattern=…), coded("core.mobile.invalid", "…")]`.
+    `by_error` gives another (code, message) for one pydantic error type (`string_too_long`).
+    The API answers these 400 `{code, message, field}` (`core.api_support`)."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            kind = exc.errors()[0]["type"]
+            if kind not in _CONSTRAINT_ERRORS:
+                raise  # a wrong type stays the generic 422
+            error_code, error_message = by_error.get(kind, (code, message))
+            raise PydanticCustomError(error_code, error_message) from None
+
+    return WrapValidator(validate)
+
+
+class StrictIn(Schema):
+    """Base of every request body: unknown properties are refused (additionalProperties:
+    false in the document)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):
@@ -16,9 +75,9 @@ class ValidationErrorOut(ErrorOut):
     errors: list[dict[str, Any]] = []
 
 
-class LoginIn(Schema):
-    username: str
-    password: str
+class LoginIn(StrictIn):
+    username: str = Field(min_length=1, max_length=150, pattern=NO_NUL)
+    password: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
 
 
 class MeOut(Schema):
@@ -30,9 +89,21 @@ class MeOut(Schema):
     org_unit: str | None
 
 
-class TokenCreateIn(Schema):
-    name: str
-    expires_in_days: int | None = None
+class TokenCreateIn(StrictIn):
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=100, pattern=NOT_BLANK),
+        coded(
+            "core.api_token.name_required",
+            "令牌名称不能为空",
+            string_too_long=("core.api_token.name_too_long", "令牌名称最多 100 个字符"),
+        ),
+    ]
+    expires_in_days: Annotated[
+        int | None,
+        Field(ge=1, le=3650),
+        coded("core.api_token.bad_expiry", "有效期应为 1 到 3650 天"),
+    ] = None
 
 
 class TokenOut(Schema):

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gridcare.core.audit import audit_record
-from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, RateLimited
+from gridcare.core.errors import ConcurrentChange, Conflict, DomainError, NotFound, RateLimited
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.privacy import blind_index, mask_mobile
 from gridcare.core.validators import (
@@ -58,7 +58,7 @@ def customer_create(
         customer.id_number = normalize_id_number(id_number)
         customer.id_number_index = blind_index(customer.id_number)
         if Customer.objects.filter(id_number_index=customer.id_number_index).exists():
-            raise DomainError(
+            raise Conflict(
                 "customers.customer.id_number_taken",
                 "该身份证号已登记为其他客户",
                 field="id_number",
@@ -372,6 +372,7 @@ def interaction_record(
             "customers.interaction.bad_direction", f"未知方向：{direction}", field="direction"
         )
     _check_channel_data(channel, data or {})
+    _check_occurred_at(occurred_at)
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound("customers.customer.not_found", "客户不存在", field="customer")
     if (
@@ -427,6 +428,25 @@ CHANNEL_DATA = {
         ("service_seconds", int, "柜台服务记录缺少办理时长 service_seconds（秒）"),
     ],
 }
+
+
+#: A contact is dated in GridCare's lifetime: none before 2000, none more than a day ahead
+#: (a clock a little fast is fine; 9999-12-31 would top every timeline forever).
+INTERACTION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+INTERACTION_AHEAD = dt.timedelta(days=1)
+
+
+def _check_occurred_at(occurred_at: dt.datetime | None) -> None:
+    if occurred_at is None:
+        return
+    if occurred_at.tzinfo is None:
+        occurred_at = timezone.make_aware(occurred_at)
+    if not INTERACTION_EARLIEST <= occurred_at <= timezone.now() + INTERACTION_AHEAD:
+        raise DomainError(
+            "customers.interaction.occurred_at_out_of_range",
+            "联系时间应在 2000-01-01 之后，且不晚于当前时间一天",
+            field="occurred_at",
+        )
 
 
 def _check_channel_data(channel: str, data: dict[str, Any]) -> None:

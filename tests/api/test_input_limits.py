@@ -1,0 +1,135 @@
+"""What the API refuses and how: every limit the server enforces is also in the OpenAPI
+document, and crossing it is a 4xx with a dotted code and a Chinese message, never a 500
+(issue 23 §4: a long customer name was a 500; a 100,000-character text, a contact dated
+9999-12-31 and a 5,000-character token name were accepted)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from gridcare.core.models import ApiToken
+from gridcare.customers.models import Customer, Interaction
+from gridcare.testing.personas import World
+
+from .conftest import assert_chinese_error, openapi_document
+
+API = "/api/v1"
+CALL = {"recording_ref": "rec-1", "duration_seconds": 60}
+
+
+def _body_schema(path: str) -> dict[str, Any]:
+    doc = openapi_document()
+    ref = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[-1]]
+
+
+def test_a_customer_name_over_100_characters_is_a_400_not_a_server_error(
+    world: World, client_for, assert_schema
+) -> None:
+    before = Customer.objects.count()
+    response = client_for("clerk_s1").post(
+        f"{API}/customers",
+        {"kind": "person", "name": "张" * 101, "mobile": "13500000008"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = assert_schema(response)
+    assert (body["code"], body["field"]) == ("customers.customer.name_too_long", "name")
+    assert_chinese_error(body)
+    assert Customer.objects.count() == before
+
+
+def test_a_token_name_of_5000_characters_is_refused(
+    world: World, client_for, assert_schema
+) -> None:
+    response = client_for("admin").post(
+        f"{API}/auth/tokens", {"name": "t" * 5000}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    body = assert_schema(response)
+    assert (body["code"], body["field"]) == ("core.api_token.name_too_long", "name")
+    assert_chinese_error(body)
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["9999-12-31T00:00:00+08:00", "1999-12-31T23:59:59+08:00", "0001-01-01T00:00:00+01:00"],
+)
+def test_an_interaction_dated_outside_the_window_is_refused(
+    world: World, client_for, assert_schema, occurred_at: str
+) -> None:
+    response = client_for("agent_s1").post(
+        f"{API}/customers/{world.customer_alice.pk}/interactions",
+        {"channel": "hotline", "summary": "来电", "occurred_at": occurred_at, "data": CALL},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    body = assert_schema(response)
+    assert body["code"] == "customers.interaction.occurred_at_out_of_range"
+    assert_chinese_error(body)
+    assert not Interaction.objects.filter(summary="来电").exists()
+
+
+def test_an_interaction_a_few_hours_ahead_is_accepted(world: World, client_for) -> None:
+    # A CTI server whose clock runs a little fast still gets its calls recorded.
+    soon = (timezone.now() + dt.timedelta(hours=3)).isoformat()
+    response = client_for("agent_s1").post(
+        f"{API}/customers/{world.customer_alice.pk}/interactions",
+        {"channel": "hotline", "summary": "来电", "occurred_at": soon, "data": CALL},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_a_body_of_100000_characters_is_refused(world: World, client_for) -> None:
+    response = client_for("agent_s1").post(
+        f"{API}/customers/{world.customer_alice.pk}/interactions",
+        {"channel": "hotline", "summary": "来电", "body": "电" * 100_000, "data": CALL},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    assert not Interaction.objects.filter(summary="来电").exists()
+
+
+def test_an_unknown_property_is_refused_not_ignored(world: World, client_for) -> None:
+    response = client_for("admin").post(
+        f"{API}/auth/tokens", {"name": "ok", "expires_in": 30}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "expires_in"
+    assert not ApiToken.objects.exists()
+
+
+def test_a_csv_body_without_the_header_line_is_refused(world: World, client_for) -> None:
+    response = client_for("admin").post(
+        f"{API}/metering/readings",
+        b"MA0001,2026-11-21T00:15:00+08:00,1.0\n",
+        content_type="text/csv",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "metering.csv.bad_header"
+    assert_chinese_error(response.json())
+
+
+def test_the_document_states_the_limits_the_server_enforces(db: None) -> None:
+    customer = _body_schema("/api/v1/customers")
+    assert customer["additionalProperties"] is False
+    assert customer["properties"]["name"]["maxLength"] == 100
+    assert customer["properties"]["name"]["minLength"] == 1
+    assert "pattern" in customer["properties"]["mobile"]
+    assert _body_schema("/api/v1/auth/tokens")["properties"]["name"]["maxLength"] == 100
+    interaction = _body_schema("/api/v1/customers/{customer_id}/interactions")
+    assert interaction["properties"]["body"]["maxLength"] == 5000
+    assert interaction["properties"]["summary"]["pattern"] == r"^[^\x00]*$"
+    assert "2000-01-01" in interaction["properties"]["occurred_at"]["description"]
+    reveal = _body_schema("/api/v1/customers/{customer_id}/reveal")
+    assert reveal["properties"]["field"]["enum"] == ["name", "mobile", "id_number"]
+    doc = openapi_document()
+    channel = doc["components"]["schemas"]["InteractionChannel"]
+    assert "hotline" in channel["enum"]
