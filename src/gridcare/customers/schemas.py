@@ -111,9 +111,9 @@ class CustomerDetailOut(CustomerOut):
 
 #: 户号: 13 digits (core.validators.ACCOUNT_NUMBER_RE).
 ACCOUNT_NUMBER = r"^[0-9]{13}$"
-#: A mainland mobile number as people write it: optional +86, spaces or hyphens between
-#: digits (stored as the 11 digits, core.validators.normalize_mobile).
-MOBILE = r"^(\+86)?[ -]*1[ -]*[3-9]([ -]*[0-9]){9}[ -]*$"
+#: A mainland mobile number as people write it: optional +86, one space or hyphen between
+#: digits at most (stored as the 11 digits, core.validators.normalize_mobile).
+MOBILE = r"^(\+86[ -]?)?1[3-9]([ -]?[0-9]){9}$"
 #: A resident ID number (GB 11643): 17 digits and a check character, which must be right.
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 #: The format name of an ID number with a valid check character (not a JSON Schema format:
@@ -175,7 +175,7 @@ class CustomerCreateIn(StrictIn):
     ]
     mobile: Annotated[
         str,
-        Field(max_length=32, pattern=MOBILE),
+        Field(pattern=MOBILE),
         coded("core.mobile.invalid", "手机号格式不正确，应为 11 位数字"),
     ]
     id_number: Annotated[
