@@ -133,3 +133,22 @@ def test_the_document_states_the_limits_the_server_enforces(db: None) -> None:
     doc = openapi_document()
     channel = doc["components"]["schemas"]["InteractionChannel"]
     assert "hotline" in channel["enum"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/customers/1.0", "/customers/+1", "/customers/0", "/customers?page_size=1.0"]
+)
+def test_an_integer_that_is_not_written_as_digits_is_refused(
+    world: World, client_for, path: str
+) -> None:
+    # The document says integer (minimum 1); pydantic alone would read "1.0" and "+1" as 1.
+    response = client_for("admin").get(f"{API}{path}")
+    assert response.status_code == 422
+    assert response.json()["code"] == "request.invalid"
+
+
+def test_integer_parameters_state_their_bounds(db: None) -> None:
+    params = openapi_document()["paths"]["/api/v1/customers/{customer_id}/timeline"]["get"]
+    by_name = {p["name"]: p["schema"] for p in params["parameters"]}
+    assert (by_name["customer_id"]["minimum"], by_name["customer_id"]["maximum"]) == (1, 2**63 - 1)
+    assert by_name["page_size"]["anyOf"][0] == {"maximum": 200, "minimum": 1, "type": "integer"}

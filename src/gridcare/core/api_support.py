@@ -3,8 +3,9 @@ permission checks, and the mapping of errors to JSON `{code, message}` bodies.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,9 +13,11 @@ from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import BeforeValidator
 
 from gridcare.core.errors import DomainError, PermissionDeniedError
 from gridcare.core.models import User
+from gridcare.core.schemas import QueryInt, whole_number
 from gridcare.core.services import api_token_authenticate
 
 FIELD_NAMES_ZH = {
@@ -65,8 +68,10 @@ class Pages(PageNumberPagination):
     offset the database cannot represent."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, le=100_000)
-        page_size: int | None = Field(None, ge=1, le=200)
+        page: QueryInt = Field(1, ge=1, le=100_000)
+        # Bounds before the validator: after it, pydantic writes them as `ge`/`le`, which
+        # are not JSON Schema.
+        page_size: Annotated[int, Ge(1), Le(200), BeforeValidator(whole_number)] | None = None
 
 
 AUTH = [BearerTokenAuth(), SessionAuth()]

@@ -12,10 +12,18 @@ send only what is accepted (issue 23 §4: the document was looser than the serve
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
-from ninja import Field, P, PathEx, Schema
-from pydantic import ConfigDict, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from annotated_types import Ge, Le
+from ninja import Field, Path, Schema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 #: Any text without a NUL character.
@@ -24,8 +32,21 @@ NO_NUL = r"^[^\x00]*$"
 _BLANK = r"\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 #: One line of text with at least one visible character and no control characters.
 NOT_BLANK = rf"^[^\x00-\x1f\x7f]*[^{_BLANK}][^\x00-\x1f\x7f]*$"
-#: A database id in a path (a positive bigint): `customer_id: IdPath`.
-IdPath = PathEx[int, P(ge=1, le=2**63 - 1)]
+
+
+def whole_number(value: Any) -> Any:
+    """Pydantic reads "1.0", "+1" and " 1" as 1; the document says integer, so a query or
+    path value must be digits (optionally signed with a minus)."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+        raise ValueError("not a whole number")
+    return value
+
+
+#: An integer query parameter written as digits only (`?page=1`, not `?page=1.0`).
+QueryInt = Annotated[int, BeforeValidator(whole_number)]
+#: A database id in a path (a positive bigint): `customer_id: IdPath`. The bounds come
+#: before the validator, or pydantic writes them as `ge`/`le`, which are not JSON Schema.
+IdPath = Path[Annotated[int, Ge(1), Le(2**63 - 1), BeforeValidator(whole_number)]]
 
 
 #: Pydantic errors of a stated constraint (not of a wrong type).
