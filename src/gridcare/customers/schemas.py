@@ -254,7 +254,7 @@ class InteractionIn(StrictIn):
     )
     account_number: str | None = Field(None, pattern=ACCOUNT_NUMBER)
     external_id: str = Field("", max_length=128, pattern=NO_NUL)
-    data: InteractionDataIn = Field(default_factory=lambda: InteractionDataIn())
+    data: InteractionDataIn = Field(default_factory=lambda: InteractionDataIn.model_validate({}))
 
 
 class InteractionOut(Schema):
