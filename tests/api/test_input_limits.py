@@ -152,3 +152,16 @@ def test_integer_parameters_state_their_bounds(db: None) -> None:
     by_name = {p["name"]: p["schema"] for p in params["parameters"]}
     assert (by_name["customer_id"]["minimum"], by_name["customer_id"]["maximum"]) == (1, 2**63 - 1)
     assert by_name["page_size"]["anyOf"][0] == {"maximum": 200, "minimum": 1, "type": "integer"}
+
+
+def test_a_csv_body_duckdb_cannot_parse_is_a_400_not_a_server_error(
+    world: World, client_for, settings, tmp_path
+) -> None:
+    # Found by the fuzz test: mixed line endings and control characters after the header.
+    settings.DATA_DIR = tmp_path
+    settings.WAREHOUSE_ROOT = tmp_path / "warehouse"
+    body = "meter,ts,kwh\r\n\x9e\U000e7e9d¥Ù\x05\n3\x87v".encode()
+    response = client_for("admin").post(f"{API}/metering/readings", body, content_type="text/csv")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "metering.file.unreadable"
+    assert_chinese_error(response.json())
