@@ -86,7 +86,7 @@ def test_wrong_password_and_unknown_user_get_the_same_generic_400(
     wrong_password = login(Client(), "agent_s1", "not-the-password")
     unknown_user = login(Client(), "nobody-by-this-name", "not-the-password")
 
-    assert wrong_password.status_code == unknown_user.status_code == 400
+    assert wrong_password.status_code == unknown_user.status_code == 401
     assert assert_schema(wrong_password) == BAD_CREDENTIALS
     assert assert_schema(unknown_user) == BAD_CREDENTIALS
     assert "sessionid" not in wrong_password.cookies
@@ -99,7 +99,7 @@ def test_after_the_failure_limit_even_the_right_password_is_locked_out(
     client = Client()
     for _ in range(limit - 1):
         response = login(client, "agent_s1", "wrong")
-        assert response.status_code == 400
+        assert response.status_code == 401
     # The failure that reaches the limit is already answered with the lockout.
     reaching = login(client, "agent_s1", "wrong")
     assert reaching.status_code == 429
@@ -140,7 +140,7 @@ def test_failures_below_the_limit_are_forgotten_after_a_successful_login(
         login(Client(), "agent_s1", "wrong") for _ in range(settings.AXES_FAILURE_LIMIT - 1)
     ]
 
-    assert [r.status_code for r in responses] == [400] * (settings.AXES_FAILURE_LIMIT - 1)
+    assert [r.status_code for r in responses] == [401] * (settings.AXES_FAILURE_LIMIT - 1)
 
 
 def test_a_deactivated_user_cannot_log_in_and_loses_an_open_session(
@@ -154,7 +154,7 @@ def test_a_deactivated_user_cannot_log_in_and_loses_an_open_session(
     login_attempt = login(Client(), "agent_s1", PASSWORD)
     session_call = open_session.get(f"{API}/accounts")
 
-    assert login_attempt.status_code == 400
+    assert login_attempt.status_code == 401
     assert assert_schema(login_attempt) == BAD_CREDENTIALS
     assert session_call.status_code == 401
     assert assert_schema(session_call) == ANONYMOUS_BODY
@@ -314,9 +314,9 @@ def test_an_expiry_outside_1_to_the_maximum_days_is_refused_naming_the_field(
         content_type="application/json",
     )
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     body = assert_schema(response)
-    assert (body["code"], body["field"]) == ("request.invalid", "expires_in_days")
+    assert (body["code"], body["field"]) == ("core.api_token.bad_expiry", "expires_in_days")
     assert_chinese_error(body)
     assert not ApiToken.objects.exists()
 

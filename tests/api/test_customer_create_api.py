@@ -54,11 +54,11 @@ def test_malformed_identifiers_are_refused_naming_the_field(
     assert Customer.objects.count() == before
 
 
-def test_an_id_number_already_registered_is_refused(world: World, client_for) -> None:
+def test_an_id_number_already_registered_is_a_409_conflict(world: World, client_for) -> None:
     response = client_for("clerk_s1").post(
         API, {**VALID, "id_number": ALICE_ID_NUMBER}, content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["code"] == "customers.customer.id_number_taken"
 
 

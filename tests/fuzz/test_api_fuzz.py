@@ -1,23 +1,61 @@
-"""Schemathesis against our own OpenAPI schema: no input, however odd, makes the API fail
-with a server error, and every documented answer matches its schema."""
+"""Schemathesis with every check against our own OpenAPI document, anonymous and with an
+admin token: no input makes the API fail with a server error, every answer matches its
+documented schema, every request the document calls valid is accepted (2xx, or 401/403/
+404/409/429 for who asks and what exists), and every request it calls invalid is refused
+(issue 23 §4: the document was looser than the server).
+
+Two rules JSON Schema cannot state are taught to the generator here, each documented in
+the schema's own text: an ID number's GB 11643 check character (the custom format
+`gb11643-id-number`) and an interaction's date window (`occurred_at`, at most one day
+ahead). Examples are bounded so the module runs in a few minutes.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from hypothesis import strategies as st
 
 from gridcare.core.services import api_token_issue
+from gridcare.core.validators import id_number_check_digit
+from gridcare.customers.schemas import ID_NUMBER_FORMAT
 from gridcare.testing.personas import World
 from gridcare.wsgi import application
 
+EXAMPLES = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+schemathesis.openapi.format(
+    ID_NUMBER_FORMAT,
+    st.from_regex(r"\A[0-9]{17}\Z").map(lambda first: first + id_number_check_digit(first)),
+)
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@schema.hook
+def map_body(context: Any, body: Any) -> Any:
+    """A well-formed `occurred_at` outside the documented window becomes now: the window
+    moves with the clock, so the document states it in words, not as a constraint."""
+    if isinstance(body, dict) and isinstance(body.get("occurred_at"), str):
+        try:
+            when = dt.datetime.fromisoformat(body["occurred_at"])
+        except ValueError:
+            return body
+        now = dt.datetime.now(dt.UTC)
+        aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+        if not dt.datetime(2000, 1, 1, tzinfo=dt.UTC) <= aware <= now + dt.timedelta(hours=23):
+            return {**body, "occurred_at": now.isoformat()}
+    return body
 
 
 @pytest.fixture(autouse=True)
@@ -42,13 +80,12 @@ def admin_token(world: World) -> str:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-def test_api_answers_every_generated_request_without_a_server_error(case, admin_token) -> None:  # type: ignore[no-untyped-def]
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {admin_token}"},
-        checks=[not_a_server_error, response_schema_conformance],
-    )
+@EXAMPLES
+def test_every_check_passes_for_an_admin_with_a_token(case, admin_token) -> None:  # type: ignore[no-untyped-def]
+    case.call_and_validate(headers={"Authorization": f"Bearer {admin_token}"})
+
+
+@schema.parametrize()
+@EXAMPLES
+def test_every_check_passes_anonymously(case, world) -> None:  # type: ignore[no-untyped-def]
+    case.call_and_validate()

@@ -61,7 +61,8 @@ def test_a_customer_not_bound_by_the_login_is_not_found(world, client_for, path)
     client = client_for("alice")
     bob = world.customer_bob.pk
     assert client.get(f"{path}?customer={bob}").status_code == 404
-    assert client.get(f"{path}?customer=x").status_code == 404
+    # Not a customer id at all: a bad request, not a customer that might exist.
+    assert client.get(f"{path}?customer=x").status_code == 400
     posted = {**SETTINGS, "text": "冒充", "customer": bob}
     assert client.post(path, posted).status_code == 404
     assert not ContactPreference.objects.filter(customer=world.customer_bob).exists()

@@ -13,12 +13,16 @@ from gridcare.contact import selectors as contact_selectors
 from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
+from gridcare.core.params import parse_choice, parse_int, parse_text
 from gridcare.core.roles import ADD_INTERACTION, REVEAL_PII, VIEW_CUSTOMER, VIEW_GRID
 from gridcare.core.selectors import org_unit_path
 from gridcare.core.services import pii_reveal, user_roles
 from gridcare.core.web import login_page, page_not_found, staff_required
 from gridcare.customers import selectors
 from gridcare.metering import selectors as metering_selectors
+
+#: Longer than any 户号, mobile, ID number or name anyone searches for.
+SEARCH_MAX_LENGTH = 100
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -65,9 +69,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 def search_view(request: HttpRequest) -> HttpResponse:
     """Global search by 户号 / mobile / ID number / name; results masked. htmx gets the table."""
     assert isinstance(request.user, User)
-    query = request.GET.get("q", "").strip()
+    query = parse_text(request.GET.get("q"), field="q", max_length=SEARCH_MAX_LENGTH)
+    number = parse_int(request.GET.get("page"), field="page", default=1, minimum=1)
     results = selectors.customer_search(user=request.user, query=query) if query else None
-    page = Paginator(results, 20).get_page(request.GET.get("page")) if results is not None else None
+    page = Paginator(results, 20).get_page(number) if results is not None else None
     context = {"q": query, "page": page}
     is_htmx = bool(getattr(request, "htmx", False))
     template = "console/partials/search_results.html" if is_htmx else "console/search.html"
@@ -117,8 +122,14 @@ def _timeline_context(user: User, customer_id: int, chosen: str) -> dict[str, ob
 def timeline_view(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx GET: the timeline card, filtered (`?show=online|offline|notices`)."""
     assert isinstance(request.user, User)
+    chosen = parse_choice(
+        request.GET.get("show"),
+        field="show",
+        choices=[value for value, _label, _c in TIMELINE_FILTERS],
+        default="",
+    )
     try:
-        context = _timeline_context(request.user, customer_id, request.GET.get("show", ""))
+        context = _timeline_context(request.user, customer_id, chosen)
     except DomainError:
         return page_not_found(request)
     return render(request, "console/partials/timeline.html", context)

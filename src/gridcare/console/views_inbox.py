@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from gridcare.contact import conversations, selectors
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
+from gridcare.core.params import parse_choice, parse_int
 from gridcare.core.roles import ADD_INTERACTION
 from gridcare.core.web import page_not_found, staff_required
 
@@ -16,7 +17,10 @@ from gridcare.core.web import page_not_found, staff_required
 @staff_required(ADD_INTERACTION)
 def inbox_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
-    mine = request.GET.get("mine") == "1"
+    mine = (
+        parse_choice(request.GET.get("mine"), field="mine", choices=("", "0", "1"), default="")
+        == "1"
+    )
     found = selectors.conversations_for(user=request.user, mine=mine)[:100]
     return render(request, "console/inbox.html", {"conversations": found, "mine": mine})
 
@@ -54,17 +58,15 @@ def _act(request: HttpRequest, user: User, conversation_id: int) -> None:
     if action == "claim":
         conversations.conversation_claim(actor=user, conversation_id=conversation_id)
     elif action == "reply":
-        canned = request.POST.get("canned", "")
         conversations.conversation_reply(
             actor=user,
             conversation_id=conversation_id,
             text=request.POST.get("text", ""),
-            canned_reply_id=int(canned) if canned.isdigit() else None,
+            canned_reply_id=parse_int(request.POST.get("canned"), field="canned"),
         )
     elif action == "transfer":
-        to_id = request.POST.get("to", "")
-        valid = to_id.isascii() and to_id.isdigit() and len(to_id) <= 18  # a bigint id
-        to = selectors.colleague_get(user=user, colleague_id=int(to_id)) if valid else None
+        to_id = parse_int(request.POST.get("to"), field="to")
+        to = None if to_id is None else selectors.colleague_get(user=user, colleague_id=to_id)
         if to is None:
             raise DomainError("contact.conversation.bad_assignee", "请选择要转给的同事", field="to")
         conversations.conversation_transfer(actor=user, conversation_id=conversation_id, to=to)

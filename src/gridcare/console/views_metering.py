@@ -11,19 +11,22 @@ from django.shortcuts import render
 from gridcare.console.charts import load_curve_chart
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
+from gridcare.core.params import parse_choice, parse_date, parse_int
 from gridcare.core.web import page_not_found, staff_required
 from gridcare.metering import selectors
 from gridcare.metering.usage import transformer_load_curve
 
 VIEW_GRID = "grid.view_meter"
 EVENTS_SHOWN = 12
+#: The ranking's filter (`?only=`): every transformer, heavy load or worse, overloaded.
+RANKING_FILTERS = ("", "heavy", "overload")
 
 
 def _requested_day(request: HttpRequest, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return default
+    """`?day=YYYY-MM-DD`; absent is `default`, unreadable or absurd is a 400 page."""
+    day = parse_date(request.GET.get("day"), field="day", default=default)
+    assert day is not None
+    return day
 
 
 def _percent(rate: float | None) -> float | None:
@@ -35,11 +38,14 @@ def transformers_view(request: HttpRequest) -> HttpResponse:
     """Ranked list of transformers by the day's load rate (heavy/overloaded first)."""
     assert isinstance(request.user, User)
     bounds = selectors.transformer_day_range()
-    context: dict[str, object] = {"day": None, "only": request.GET.get("only", "")}
+    only = parse_choice(request.GET.get("only"), field="only", choices=RANKING_FILTERS, default="")
+    context: dict[str, object] = {"day": None, "only": only}
     if bounds is not None:
         day = min(max(_requested_day(request, bounds[1]), bounds[0]), bounds[1])
-        ranked = selectors.transformer_days_ranked(user=request.user, day=day, only=context["only"])  # type: ignore[arg-type]
-        page = Paginator(ranked, 50).get_page(request.GET.get("page"))
+        ranked = selectors.transformer_days_ranked(user=request.user, day=day, only=only)
+        page = Paginator(ranked, 50).get_page(
+            parse_int(request.GET.get("page"), field="page", default=1, minimum=1)
+        )
         for row in page.object_list:
             row.load_percent = round(100 * row.load_rate)
             row.bar_percent = min(100, round(100 * row.load_rate / 1.2))

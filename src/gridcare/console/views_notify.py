@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
+from gridcare.core.params import parse_choice, parse_int, parse_text
 from gridcare.core.roles import PUBLISH_TEMPLATES, VIEW_NOTIFICATIONS
 from gridcare.core.web import staff_required
 from gridcare.customers.choices import ConsentPurpose, ContactChannel
@@ -23,11 +24,18 @@ from gridcare.notify.services import template_publish
 def notifications_view(request: HttpRequest) -> HttpResponse:
     """通知记录: search by mobile, 户号, key or batch; filter by status and channel."""
     assert isinstance(request.user, User)
-    q, status, channel = (request.GET.get(k, "") for k in ("q", "status", "channel"))
+    q = parse_text(request.GET.get("q"), field="q", max_length=128)
+    status = parse_choice(
+        request.GET.get("status"), field="status", choices=NotificationStatus, default=""
+    )
+    channel = parse_choice(
+        request.GET.get("channel"), field="channel", choices=ContactChannel, default=""
+    )
     found = notify_selectors.notifications_search(
         user=request.user, q=q, status=status, channel=channel
     )
-    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    number = parse_int(request.GET.get("page"), field="page", default=1, minimum=1)
+    page = Paginator(found, 50).get_page(number)
     context = {
         "page": page,
         "q": q,
@@ -70,7 +78,7 @@ def templates_view(request: HttpRequest) -> HttpResponse:
             context["error"] = error
         status = 400 if "error" in context else 200
         return render(request, "console/templates.html", context, status=status)
-    context["published"] = request.GET.get("published")
+    context["published"] = parse_int(request.GET.get("published"), field="published")
     return render(request, "console/templates.html", context)
 
 

@@ -38,6 +38,10 @@ REPLY_CHANNEL: dict[str, str] = {
 REPLY_TEMPLATE = "contact.reply"
 HANDOFF_SPEAKERS = {Speaker.CUSTOMER, Speaker.ASSISTANT}
 
+#: An agent's reply is a chat message, not a document: WeChat customer-service messages
+#: stop at 2,048 bytes, and the console's text box says the same.
+REPLY_MAX_LENGTH = 2000
+
 
 def conversation_message_in(
     *, customer_id: int, channel: str, text: str, at: datetime | None = None
@@ -160,6 +164,10 @@ def conversation_reply(
         text = canned.text if canned is not None else ""
     if not text:
         raise DomainError("contact.reply.empty", "回复内容不能为空", field="text")
+    if len(text) > REPLY_MAX_LENGTH:
+        raise DomainError(
+            "contact.reply.too_long", f"回复不能超过 {REPLY_MAX_LENGTH} 字", field="text"
+        )
     conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
     if conversation is None:
         raise NotFound("contact.conversation.not_found", "会话不存在")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from gridcare.contact.adapters.base import Inbound
+from gridcare.contact.adapters.base import BadPayload, Inbound
 from gridcare.contact.conversations import conversation_message_in
 from gridcare.contact.models import Conversation, InboundMessage
 from gridcare.core.errors import DomainError, NotFound
@@ -36,8 +36,20 @@ class Received:
         return RECEIVED if self.message.customer_id else BIND_PROMPT
 
 
+#: The longest message text kept: WeChat and Alipay cap a text message near 2,048 bytes,
+#: an SMS reply is far shorter; anything longer is not a message a person typed.
+INBOUND_TEXT_MAX = 5000
+#: The columns an inbound message's identifiers go into (InboundMessage).
+_INBOUND_LIMITS = {"message_id": 128, "sender": 128, "kind": 32, "text": INBOUND_TEXT_MAX}
+
+
 def inbound_receive(*, inbound: Inbound) -> Received:
-    """Record `inbound` once per (channel, app, message id); a repeat returns the first."""
+    """Record `inbound` once per (channel, app, message id); a repeat returns the first.
+    Identifiers longer than their columns, or a text over `INBOUND_TEXT_MAX`, are refused
+    (`contact.webhook.bad_payload`, 400) before anything is stored."""
+    for name, limit in _INBOUND_LIMITS.items():
+        if len(getattr(inbound, name)) > limit:
+            raise BadPayload(f"消息字段 {name} 超过 {limit} 个字符")
     key = {"channel": inbound.channel, "app_id": inbound.app_id, "message_id": inbound.message_id}
     existing = InboundMessage.objects.filter(**key).first()
     if existing is not None:

@@ -27,6 +27,7 @@ from gridcare.contact.adapters import alipay, sms, wechat
 from gridcare.contact.adapters.base import PayloadTooLarge, UnknownApp
 from gridcare.contact.services import inbound_receive
 from gridcare.core.errors import DomainError
+from gridcare.core.params import parse_int
 
 logger = logging.getLogger("gridcare.contact")
 
@@ -40,7 +41,8 @@ def _refused(request: HttpRequest, error: DomainError) -> JsonResponse:
 
 def _body(request: HttpRequest) -> bytes:
     limit = settings.CONTACT_WEBHOOK_MAX_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit or len(request.body) > limit:
+    declared = parse_int(request.META.get("CONTENT_LENGTH"), field="Content-Length", default=0)
+    if (declared or 0) > limit or len(request.body) > limit:
         raise PayloadTooLarge(limit)
     return request.body
 

@@ -24,6 +24,7 @@ from gridcare.core.models import ApiToken, User
 from gridcare.core.roles import MANAGE_TOKENS
 from gridcare.core.schemas import (
     ErrorOut,
+    IdPath,
     LoginIn,
     MeOut,
     TokenCreatedOut,
@@ -121,7 +122,7 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCr
 
 
 @router.delete("/tokens/{token_id}", auth=AUTH, response={204: None, **ERRORS})
-def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
+def token_revoke(request: HttpRequest, token_id: IdPath) -> Status[None]:
     """Revoke one of the caller's tokens; token administrators revoke anyone's (audited)."""
     api_token_revoke(
         actor=acting_user(request), token_id=token_id, actor_token=acting_token(request)

@@ -3,17 +3,22 @@ permission checks, and the mapping of errors to JSON `{code, message}` bodies.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PageNumberPagination
 from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import BeforeValidator
 
 from gridcare.core.choices import ApiTokenScope
 from gridcare.core.errors import DomainError, PermissionDeniedError
 from gridcare.core.models import ApiToken, User
+from gridcare.core.schemas import QueryInt, whole_number
 from gridcare.core.services import api_token_lookup
 
 FIELD_NAMES_ZH = {
@@ -87,8 +92,10 @@ class Pages(PageNumberPagination):
     offset the database cannot represent."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, le=100_000)
-        page_size: int | None = Field(None, ge=1, le=200)
+        page: QueryInt = Field(1, ge=1, le=100_000)
+        # Bounds before the validator: after it, pydantic writes them as `ge`/`le`, which
+        # are not JSON Schema.
+        page_size: Annotated[int, Ge(1), Le(200), BeforeValidator(whole_number)] | None = None
 
 
 AUTH = [BearerTokenAuth(), SessionAuth()]
@@ -133,15 +140,19 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+def _error_field(error: dict[str, Any]) -> str | None:
+    """The field an error names: the last part of its location after where it was sent
+    (a field may itself be called `body`); list positions are not fields (`scopes.0` is
+    reported as `scopes`)."""
+    loc = [str(part) for part in error.get("loc", []) if not isinstance(part, int)]
+    if loc and loc[0] in ("body", "query", "path"):
+        loc = loc[1:]
+    return loc[-1] if loc else None
+
+
 def _validation_message(errors: list[dict[str, Any]]) -> tuple[str, str | None]:
     first = errors[0] if errors else {}
-    # List positions are not fields: `scopes.0` is reported as `scopes`.
-    loc = [
-        str(part)
-        for part in first.get("loc", [])
-        if part not in ("body", "query", "path") and not isinstance(part, int)
-    ]
-    field = loc[-1] if loc else None
+    field = _error_field(first)
     if field and field in FIELD_NAMES_ZH:
         return f"{FIELD_NAMES_ZH[field]}（{field}）不正确或缺失", field
     if field:
@@ -158,9 +169,32 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        message, field = _validation_message(list(exc.errors))
+        errors = list(exc.errors)
+        if errors and "." in errors[0].get("type", ""):
+            # A field with a published code (core.schemas.coded): 400 as before the schema
+            # stated the constraint.
+            first = errors[0]
+            body = {"code": first["type"], "message": first["msg"], "field": _error_field(first)}
+            return api.create_response(request, body, status=400)
+        message, field = _validation_message(errors)
         body = {"code": "request.invalid", "message": message, "field": field, "errors": exc.errors}
         return api.create_response(request, body, status=422)
+
+    @api.exception_handler(ModelValidationError)
+    def model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+        # A model's full_clean() said no to something the input schema let through: still
+        # the client's input, so a 400 naming the field, never a server error.
+        items = getattr(exc, "error_dict", None) and exc.message_dict.items()
+        field, messages = next(iter(items or []), (None, exc.messages))
+        field = None if field == NON_FIELD_ERRORS else field
+        label = FIELD_NAMES_ZH.get(field or "", field)
+        message = "；".join(str(m) for m in messages)
+        body = {
+            "code": "request.invalid_value",
+            "message": f"{label}：{message}" if label else message,
+            "field": field,
+        }
+        return api.create_response(request, body, status=400)
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

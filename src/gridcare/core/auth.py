@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from gridcare.core.errors import DomainError, RateLimited
+from gridcare.core.errors import RateLimited, Unauthenticated
 from gridcare.core.models import User
 
 LOCKED_MESSAGE = "登录失败次数过多，请稍后再试"
@@ -25,7 +25,7 @@ def login_check(*, request: HttpRequest, username: str, password: str) -> User:
     if getattr(request, "axes_locked_out", False):
         raise RateLimited("core.auth.locked_out", LOCKED_MESSAGE)
     if user is None or not isinstance(user, User):
-        raise DomainError("core.auth.invalid_credentials", BAD_CREDENTIALS_MESSAGE)
+        raise Unauthenticated("core.auth.invalid_credentials", BAD_CREDENTIALS_MESSAGE)
     return user
 
 

@@ -26,6 +26,12 @@ class DomainError(Exception):
         return body
 
 
+class Unauthenticated(DomainError):
+    """Credentials that name no active user (a wrong password at login)."""
+
+    status = 401
+
+
 class NotFound(DomainError):
     status = 404
 
@@ -35,6 +41,12 @@ class PermissionDeniedError(DomainError):
 
 
 class ConcurrentChange(DomainError):
+    status = 409
+
+
+class Conflict(DomainError):
+    """The request clashes with what is stored (an ID number already registered)."""
+
     status = 409
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from gridcare.core.api_support import (
@@ -16,23 +16,26 @@ from gridcare.core.api_support import (
 )
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.roles import ADD_CUSTOMER, ADD_INTERACTION, VIEW_ACCOUNT, VIEW_CUSTOMER
-from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.core.schemas import ErrorOut, IdPath, ValidationErrorOut
 from gridcare.core.services import pii_reveal
 from gridcare.customers import selectors, services
 from gridcare.customers.models import Account, Customer, Interaction
 from gridcare.customers.schemas import (
     AccountDetailOut,
+    AccountFilter,
     AccountOut,
     BindConfirmIn,
     BindRequestIn,
     BindRequestOut,
     CustomerCreateIn,
     CustomerDetailOut,
+    CustomerFilter,
     CustomerOut,
     InteractionIn,
     InteractionOut,
     RevealIn,
     RevealOut,
+    TimelineFilter,
     TopologyOut,
 )
 
@@ -48,21 +51,6 @@ ERRORS = {
     429: ErrorOut,
     503: ErrorOut,
 }
-
-
-class CustomerFilter(Schema):
-    q: str = ""
-
-
-class TimelineFilter(Schema):
-    channel: str = ""  # comma-separated
-    direction: str = ""
-
-
-class AccountFilter(Schema):
-    q: str = ""
-    tariff_class: str | None = None
-    status: str | None = None
 
 
 def _with_topology(account: Account) -> WithExtras:
@@ -96,7 +84,7 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn) -> Status[C
 
 
 @customers_router.get("/{customer_id}", response={200: CustomerDetailOut, **ERRORS})
-def customer_detail(request: HttpRequest, customer_id: int) -> CustomerDetailOut:
+def customer_detail(request: HttpRequest, customer_id: IdPath) -> CustomerDetailOut:
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
     view = selectors.customer_360(user=user, customer_id=customer_id)
@@ -109,7 +97,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> CustomerDetailOut
 
 
 @customers_router.post("/{customer_id}/reveal", response={200: RevealOut, **ERRORS})
-def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -> RevealOut:
+def customer_reveal(request: HttpRequest, customer_id: IdPath, payload: RevealIn) -> RevealOut:
     """Show one unmasked field; needs the reveal permission and leaves an audit entry."""
     user = acting_user(request)
     require_staff_perm(user, VIEW_CUSTOMER)
@@ -121,7 +109,7 @@ def customer_reveal(request: HttpRequest, customer_id: int, payload: RevealIn) -
 @customers_router.get("/{customer_id}/timeline", response={200: list[InteractionOut], **ERRORS})
 @paginate(Pages, page_size=50)
 def customer_timeline(
-    request: HttpRequest, customer_id: int, filters: Query[TimelineFilter]
+    request: HttpRequest, customer_id: IdPath, filters: Query[TimelineFilter]
 ) -> QuerySet[Interaction]:
     """Every contact with the customer, newest first, from every channel."""
     user = acting_user(request)
@@ -134,7 +122,7 @@ def customer_timeline(
 
 @customers_router.post("/{customer_id}/interactions", response={201: InteractionOut, **ERRORS})
 def interaction_create(
-    request: HttpRequest, customer_id: int, payload: InteractionIn
+    request: HttpRequest, customer_id: IdPath, payload: InteractionIn
 ) -> Status[Interaction]:
     """Record a contact: a hotline call from the CTI system (with its recording reference),
     a business-hall counter visit (queue number, waiting and service time), or any other
@@ -155,7 +143,7 @@ def interaction_create(
         body=payload.body,
         occurred_at=payload.occurred_at,
         external_id=payload.external_id,
-        data=payload.data,
+        data=payload.data.model_dump(exclude_none=True),
     )
     return Status(
         201,

@@ -19,6 +19,7 @@ from gridcare.contact import selectors as contact_selectors
 from gridcare.contact.services import web_chat_message
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
+from gridcare.core.params import parse_choice, parse_int
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.web import (
     customer_required,
@@ -217,11 +218,10 @@ def messages_view(request: HttpRequest) -> HttpResponse:
     """消息中心: what the utility sent to this login's portal inbox; opening marks read."""
     assert isinstance(request.user, User)
     if request.method == "POST":
+        notice = parse_int(request.POST.get("id"), field="id", minimum=1)
         try:
-            notification_mark_read(
-                user=request.user, notification_id=int(request.POST.get("id", "0") or 0)
-            )
-        except (DomainError, ValueError):
+            notification_mark_read(user=request.user, notification_id=notice or 0)
+        except DomainError:
             return page_not_found(request)
         return redirect("portal:messages")
     # Not "messages": the base template shows that name as Django's flash messages.
@@ -266,9 +266,10 @@ def _acting_for_customer(
         choices = selectors.login_customers(user=request.user)
         if not choices:
             return redirect("portal:bind")
-        wanted = request.POST.get("customer") or request.GET.get("customer")
-        chosen = next((c for c in choices if str(c.customer.pk) == wanted), None)
-        if wanted and chosen is None:
+        raw = request.POST.get("customer") or request.GET.get("customer")
+        wanted = parse_int(raw, field="customer", minimum=1)
+        chosen = next((c for c in choices if c.customer.pk == wanted), None)
+        if wanted is not None and chosen is None:
             return page_not_found(request)
         return view(request, _Acting(chosen or choices[0], choices))
 
@@ -304,7 +305,8 @@ def preferences_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
             source="portal",
         )
         return redirect(acting.url("portal:preferences", saved=1))
-    context = {"form": form, "saved": request.GET.get("saved"), **acting.context()}
+    saved = parse_choice(request.GET.get("saved"), field="saved", choices=("", "1"), default="")
+    context = {"form": form, "saved": saved, **acting.context()}
     return render(request, "portal/preferences.html", context, status=400 if form.errors else 200)
 
 

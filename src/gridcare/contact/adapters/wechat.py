@@ -60,9 +60,15 @@ def parse(app_id: str, body: bytes) -> Inbound:
     if not sender or not message_id:
         raise BadPayload("消息缺少发送者或消息编号")
     text = _text(root, "Content") if kind == "text" else f"[{kind}]"
+    return Inbound("wechat", app_id, sender, message_id, kind, text, _sent_at(root))
+
+
+def _sent_at(root: Element) -> datetime:
+    """CreateTime (Unix seconds); anything else (not ASCII digits, past 2286) is now."""
     created = _text(root, "CreateTime")
-    sent_at = datetime.fromtimestamp(int(created), UTC) if created.isdigit() else datetime.now(UTC)
-    return Inbound("wechat", app_id, sender, message_id, kind, text, sent_at)
+    if created.isascii() and created.isdigit() and len(created) <= 10:
+        return datetime.fromtimestamp(int(created), UTC)
+    return datetime.now(UTC)
 
 
 def reply(to: str, from_: str, text: str, now: int) -> bytes:

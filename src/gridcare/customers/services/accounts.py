@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from gridcare.core.audit import audit_record
-from gridcare.core.errors import DomainError
+from gridcare.core.errors import Conflict, DomainError
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.privacy import blind_index
 from gridcare.core.validators import normalize_account_number, normalize_id_number, normalize_mobile
@@ -28,7 +28,7 @@ def customer_create(
         customer.id_number = normalize_id_number(id_number)
         customer.id_number_index = blind_index(customer.id_number)
         if Customer.objects.filter(id_number_index=customer.id_number_index).exists():
-            raise DomainError(
+            raise Conflict(
                 "customers.customer.id_number_taken",
                 "该身份证号已登记为其他客户",
                 field="id_number",

@@ -39,6 +39,7 @@ def interaction_record(
             "customers.interaction.bad_direction", f"未知方向：{direction}", field="direction"
         )
     _check_channel_data(channel, data or {})
+    _check_occurred_at(occurred_at)
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound("customers.customer.not_found", "客户不存在", field="customer")
     if (
@@ -83,6 +84,25 @@ def interactions_record_many(*, entries: list[dict[str, Any]]) -> None:
 
 
 #: What a channel's record must carry in `data`: (field, type, message).
+#: A contact is dated in GridCare's lifetime: none before 2000, none more than a day ahead
+#: (a clock a little fast is fine; 9999-12-31 would top every timeline forever).
+INTERACTION_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+INTERACTION_AHEAD = dt.timedelta(days=1)
+
+
+def _check_occurred_at(occurred_at: dt.datetime | None) -> None:
+    if occurred_at is None:
+        return
+    if occurred_at.tzinfo is None:
+        occurred_at = timezone.make_aware(occurred_at)
+    if not INTERACTION_EARLIEST <= occurred_at <= timezone.now() + INTERACTION_AHEAD:
+        raise DomainError(
+            "customers.interaction.occurred_at_out_of_range",
+            "联系时间应在 2000-01-01 之后，且不晚于当前时间一天",
+            field="occurred_at",
+        )
+
+
 CHANNEL_DATA = {
     InteractionChannel.HOTLINE: [
         ("recording_ref", str, "通话记录缺少录音编号 recording_ref"),
