@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -274,52 +273,6 @@ class Transaction:
             self.commit()
         else:
             self.discard()
-
-
-_log = logging.getLogger(__name__)
-_QUALITIES_SQL = ", ".join(
-    sql_str(q) for q in (schema.QUALITY_ACTUAL, schema.QUALITY_ESTIMATED, schema.QUALITY_SUSPECT)
-)
-
-
-def bad_readings(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Readings of a day file with a quality that is not one of `schema`'s, or an empty or
-    NULL meter or batch id (the columns written from ENUMs; see `write_day_checked`)."""
-    return int(
-        fetch_one(
-            con,
-            f"SELECT count(*) FROM read_parquet({sql_str(path)})"
-            f" WHERE quality IS NULL OR quality NOT IN ({_QUALITIES_SQL})"
-            " OR coalesce(meter_id, '') = '' OR coalesce(batch_id, '') = ''",
-        )[0]
-    )
-
-
-def write_day_checked(
-    tx: Transaction,
-    con: duckdb.DuckDBPyConnection,
-    query: str,
-    dest: Path,
-    *,
-    fallback: str | None,
-) -> None:
-    """`tx.write_parquet` of a day's readings, read back before it can be published.
-
-    DuckDB 2.0.0 has, in about one L import out of ten, written the ENUM quality of a
-    reading as '' (a spike's `S` each time), whatever the statement that had set it. Meter
-    and batch ids are written from ENUMs too, so an empty one is caught the same way. Such
-    a file is written again from `fallback`, the same rows as plain VARCHAR (slower: over L
-    1.7 s more if every day took it; None for a `query` that writes no ENUM). If that is
-    wrong as well, this raises and the transaction publishes nothing.
-    """
-    tx.write_parquet(con, query, dest)
-    bad = bad_readings(con, tx.temp_path(dest))
-    if bad and fallback is not None:
-        _log.warning("%s: readings written wrongly by DuckDB, writing the day again", dest)
-        tx.write_parquet(con, fallback, dest)
-        bad = bad_readings(con, tx.temp_path(dest))
-    if bad:
-        raise RuntimeError(f"{dest}: {bad} readings written without a valid quality or id")
 
 
 def write_day_atomic(
