@@ -33,6 +33,7 @@ import contextlib
 import fcntl
 import os
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -273,6 +274,33 @@ class Transaction:
             self.commit()
         else:
             self.discard()
+
+
+_LEFTOVER_FILE = re.compile(r"^\..+(\.tmp|\.[0-9a-f]{32})$")  # hidden temporaries
+
+
+def remove_leftovers(root: Path) -> int:
+    """Remove what writers killed mid-write leave under a warehouse `root`: hidden temporary
+    files (`.<name>.<tag>.tmp`, `.<name>.<uuid hex>`), hidden `.staging-*` folders, and empty
+    `day=…` folders. Returns how many were removed. Call only while no writer runs (under
+    the writer lock): these are exactly what a running writer has not published yet."""
+    root = Path(root)
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for path in sorted(root.rglob(".*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and path.name.startswith(".staging-"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+        elif path.is_file() and _LEFTOVER_FILE.match(path.name):
+            path.unlink(missing_ok=True)
+            removed += 1
+    for folder in (root / READINGS, root / EDITS):
+        for day in folder.glob(f"{DAY_PREFIX}*") if folder.is_dir() else ():
+            if day.is_dir() and not any(day.iterdir()):
+                day.rmdir()
+                removed += 1
+    return removed
 
 
 def write_day_atomic(
