@@ -199,6 +199,7 @@ def _run(
             store=store,
             changes=changed,
             meters=st.meters,
+            meter_enum=st.meter_enum,
             batch_id=batch_id,
             edited_at_us=st.now_us,
             progress=progress,

@@ -1,11 +1,10 @@
 """The last step of an import: rewrite every day partition it changes, with its edit-log
 part, and publish them together (`io.Transaction`).
 
-One write path: every column is written as plain VARCHAR/DOUBLE/TIMESTAMPTZ. Writing the
-meter and quality columns from DuckDB ENUMs was faster (its dictionaries need no hashing),
-but DuckDB 2.0.0 wrote a quality `S` as '' in about 0.4 % of such day files and needed a
-read-back and a second write to catch it; the VARCHAR write costs a little more
-(bench/README.md has the figures) and has no such fault.
+One write path (`io.Transaction.write_parquet`): the meter, quality and batch columns of
+new readings are DuckDB ENUMs, which reach pyarrow's Parquet writer as Arrow dictionaries
+and are written without hashing each value (see there for the figures and why not DuckDB's
+own writer). A day that already has a file is merged with it by name, as VARCHAR.
 """
 
 from __future__ import annotations
@@ -37,18 +36,20 @@ def write_days(
     store: Store,
     changes: str,
     meters: str,
+    meter_enum: str,
     batch_id: str,
     edited_at_us: int,
     progress: Progress | None = None,
 ) -> Written:
     """Write `changes` (midx, ts_us, kwh, quality, old_kwh, old_quality, old_batch_id,
-    had_old; `merge.Changes.sql` plus estimates) into the store under `batch_id`.
+        had_old; `merge.Changes.sql` plus estimates) into the store under `batch_id`. `meters`
+    (midx, meter_id) names the meters, `meter_enum` is the ENUM of their ids.
 
-    Guarantees: each changed day's file holds its stored readings that `changes` does not
-    replace plus the new ones, sorted by (meter_id, ts); a replaced kWh is in the day's
-    edit-log part; the days are marked pending a refresh (`pending`) before any is
-    published, and either every file is published or none (the mark is then removed again
-    unless an earlier run of this batch left it).
+        Guarantees: each changed day's file holds its stored readings that `changes` does not
+        replace plus the new ones, sorted by (meter_id, ts); a replaced kWh is in the day's
+        edit-log part; the days are marked pending a refresh (`pending`) before any is
+        published, and either every file is published or none (the mark is then removed again
+        unless an earlier run of this batch left it).
     """
     per_day = ws.con.execute(
         f"SELECT {day_num_sql('ts_us')}, bool_or(had_old) FROM ({changes}) GROUP BY 1 ORDER BY 1"
@@ -63,8 +64,9 @@ def write_days(
     try:
         with Transaction(tag=batch_id) as tx:
             replaces = [(int(d), bool(old)) for d, old in per_day]
+            names = (meters, meter_enum)
             _write_each_day(
-                ws, tx, store, changes, meters, batch_id, edited_at_us, replaces, progress
+                ws, tx, store, changes, names, batch_id, edited_at_us, replaces, progress
             )
             committing = True  # from here on, days may be published (the mark stays)
     except BaseException:
@@ -79,7 +81,7 @@ def _write_each_day(
     tx: Transaction,
     store: Store,
     changes: str,
-    meters: str,
+    names: tuple[str, str],
     batch_id: str,
     edited_at_us: int,
     replaces: list[tuple[int, bool]],
@@ -87,13 +89,18 @@ def _write_each_day(
 ) -> None:
     """Each day of `replaces` (day number, whether it replaces a stored value) into `tx`."""
     con = ws.con
+    meters, meter_enum = names
+    batch = f"{sql_str(batch_id)}::ENUM({sql_str(batch_id)})"
     named = (
-        f"SELECT m.meter_id, make_timestamptz(c.ts_us) AS ts, c.kwh,"
-        f" c.quality::VARCHAR AS quality, {sql_str(batch_id)} AS batch_id, c.midx, c.ts_us,"
-        " c.old_kwh, c.old_quality::VARCHAR AS old_quality, c.old_batch_id, c.had_old"
+        f"SELECT m.meter_id::{meter_enum} AS meter_id, m.meter_id AS name,"
+        f" make_timestamptz(c.ts_us) AS ts, c.kwh, c.quality, {batch} AS batch_id, c.midx,"
+        " c.ts_us, c.old_kwh, c.old_quality::VARCHAR AS old_quality, c.old_batch_id, c.had_old"
         f" FROM ({changes}) c JOIN {meters} m ON c.midx = m.midx"
     )
     columns = ", ".join(schema.READING_COLUMNS)
+    as_text = (
+        "name AS meter_id, ts, kwh, quality::VARCHAR AS quality, batch_id::VARCHAR AS batch_id"
+    )
     for i, (day_num, replaced) in enumerate(replaces):
         if progress is not None:
             progress("write", i, len(replaces))
@@ -101,11 +108,11 @@ def _write_each_day(
         lo, hi = day_bounds_us(day_num)
         new = f"SELECT * FROM ({named}) WHERE ts_us BETWEEN {lo} AND {hi}"
         path = store.day_path(day)
-        if path.is_file():  # stored rows not replaced + new rows
+        if path.is_file():  # stored rows not replaced + new rows, by name
             rows = (
                 f"SELECT {columns} FROM read_parquet({sql_str(path)}) s"
-                f" ANTI JOIN ({new}) n ON s.meter_id = n.meter_id AND s.ts = n.ts"
-                f" UNION ALL SELECT {columns} FROM ({new}) ORDER BY meter_id, ts"
+                f" ANTI JOIN ({new}) n ON s.meter_id = n.name AND s.ts = n.ts"
+                f" UNION ALL SELECT {as_text} FROM ({new}) ORDER BY meter_id, ts"
             )
         else:  # midx order is meter_id order (`staging.open_staging`), cheaper to sort
             rows = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"
@@ -113,8 +120,9 @@ def _write_each_day(
         if not replaced:
             continue
         edits = (
-            "SELECT meter_id, ts, old_kwh, kwh AS new_kwh, old_quality, quality,"
-            f" old_batch_id, batch_id, make_timestamptz({edited_at_us}) AS edited_at"
+            "SELECT name AS meter_id, ts, old_kwh, kwh AS new_kwh, old_quality,"
+            " quality::VARCHAR AS quality, old_batch_id, batch_id::VARCHAR AS batch_id,"
+            f" make_timestamptz({edited_at_us}) AS edited_at"
             f" FROM ({new}) WHERE had_old AND kwh <> old_kwh"
         )
         if ws.count(f"({edits})"):
