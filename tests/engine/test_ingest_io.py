@@ -160,3 +160,36 @@ def test_every_written_day_file_holds_exactly_the_readings_and_qualities_importe
             assert row["batch_id"] == "b1"
     assert got == expected
     assert report.suspect == list(expected.values()).count("S") > 50
+
+
+def test_a_day_written_wrongly_once_is_written_again_by_the_same_query(tmp_path):
+    # As DuckDB 2.0.0 did at random: the first write of the day has quality '' for an `S`.
+    con = duckdb.connect()
+    con.execute("CREATE SEQUENCE tries")
+    query = (
+        "SELECT 'M1' AS meter_id, TIMESTAMPTZ '2024-04-30 16:15:00+00' AS ts, 1.5 AS kwh,"
+        " CASE WHEN nextval('tries') = 1 THEN '' ELSE 'S' END AS quality, 'b' AS batch_id"
+    )
+    dest = Store(tmp_path).day_path(DAY)
+    with Transaction(tag="t") as tx:
+        store_io.write_day_checked(tx, con, query, dest)
+    assert pq.read_table(dest).column("quality").to_pylist() == ["S"]
+    assert stray_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("column", ["quality", "meter_id", "batch_id"])
+def test_a_day_that_stays_wrong_fails_and_publishes_nothing(tmp_path, column):
+    con = duckdb.connect()
+    row = {"meter_id": "'M1'", "quality": "'A'", "batch_id": "'b'"} | {column: "''"}
+    query = (
+        f"SELECT {row['meter_id']} AS meter_id, TIMESTAMPTZ '2024-04-30 16:15:00+00' AS ts,"
+        f" 1.5 AS kwh, {row['quality']} AS quality, {row['batch_id']} AS batch_id"
+    )
+    dest = Store(tmp_path).day_path(DAY)
+    with (
+        pytest.raises(RuntimeError, match="1 readings written without a valid quality or id"),
+        Transaction(tag="t") as tx,
+    ):
+        store_io.write_day_checked(tx, con, query, dest)
+    assert not dest.exists()
+    assert stray_files(tmp_path) == []

@@ -1,10 +1,9 @@
 """The last step of an import: rewrite every day partition it changes, with its edit-log
 part, and publish them together (`io.Transaction`).
 
-One write path (`io.Transaction.write_parquet`): the meter, quality and batch columns of
-new readings are DuckDB ENUMs, which reach pyarrow's Parquet writer as Arrow dictionaries
-and are written without hashing each value (see there for the figures and why not DuckDB's
-own writer). A day that already has a file is merged with it by name, as VARCHAR.
+One write path, `io.write_day_checked` (the figures and the read-back are explained
+there): a new day's meter, quality and batch columns are written from DuckDB ENUMs; a day
+that already has a file is merged with it by name, as VARCHAR, through the same function.
 """
 
 from __future__ import annotations
@@ -13,7 +12,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from gridcare.metering.engine import pending, schema
-from gridcare.metering.engine.io import EDIT_COLUMNS, Store, Transaction, sql_str
+from gridcare.metering.engine.io import (
+    EDIT_COLUMNS,
+    Store,
+    Transaction,
+    sql_str,
+    write_day_checked,
+)
 from gridcare.metering.engine.parse import day_bounds_us, day_num_sql
 from gridcare.metering.engine.report import Progress
 from gridcare.metering.engine.workspace import Workspace
@@ -115,8 +120,8 @@ def _write_each_day(
                 f" UNION ALL SELECT {as_text} FROM ({new}) ORDER BY meter_id, ts"
             )
         else:  # midx order is meter_id order (`staging.open_staging`), cheaper to sort
-            rows = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"
-        tx.write_parquet(con, rows, path)
+            rows = f"SELECT {columns} FROM ({new}) ORDER BY midx, ts_us"  # ENUM columns
+        write_day_checked(tx, con, rows, path)
         if not replaced:
             continue
         edits = (
