@@ -124,8 +124,8 @@ def test_non_finite_numbers_in_a_parquet_file_are_rejected_with_their_value(tmp_
 
 
 def test_a_reading_above_the_meter_s_capacity_is_rejected_even_without_history(tmp_path):
-    # M1: 10 kVA → at most 2 × 10 × 0.25 = 5 kWh per interval; M2: 10 kVA with a CT of 40 →
-    # 5 / 40 = 0.125 on the meter's register; M3: no capacity → the default 1000 kVA → 500.
+    # M1: 10 kVA → at most 4 × 10 × 0.25 = 10 kWh per interval; M2: 10 kVA with a CT of 40 →
+    # 10 / 40 = 0.25 on the meter's register; M3: no capacity → the default 1000 kVA → 1000.
     meters = pa.table(
         {
             "meter_id": ["M1", "M2", "M3"],
@@ -136,19 +136,19 @@ def test_a_reading_above_the_meter_s_capacity_is_rejected_even_without_history(t
     store = Store(tmp_path / "store")
     path = _csv(
         tmp_path,
-        "M1,2024-05-01T00:15:00+08:00,4.9",
-        "M1,2024-05-01T00:30:00+08:00,5.1",
-        "M2,2024-05-01T00:15:00+08:00,0.2",
-        "M3,2024-05-01T00:15:00+08:00,499",
+        "M1,2024-05-01T00:15:00+08:00,9.9",
+        "M1,2024-05-01T00:30:00+08:00,10.1",
+        "M2,2024-05-01T00:15:00+08:00,0.3",
+        "M3,2024-05-01T00:15:00+08:00,999",
         "M3,2024-05-01T00:30:00+08:00,1e300",
     )
     report = run(path, store, meters=meters)
     assert rejected(report) == [("in.csv", 3, OVER), ("in.csv", 4, OVER), ("in.csv", 6, OVER)]
-    assert [r.value for r in report.rejections] == ["5.1", "0.2", "1e+300"]
+    assert [r.value for r in report.rejections] == ["10.1", "0.3", "1e+300"]
     assert report.accepted == 2
     assert {k: v for k, v in values(store).items() if v[1] != "E"} == {
-        ("M1", bj(1, 0, 15)): (4.9, "A"),
-        ("M3", bj(1, 0, 15)): (499.0, "A"),
+        ("M1", bj(1, 0, 15)): (9.9, "A"),
+        ("M3", bj(1, 0, 15)): (999.0, "A"),
     }
 
 

@@ -16,7 +16,7 @@ from .conftest import DAY_1, DAY_2, full_days, interval_end, long_csv
 
 def load_readings(tmp_path: Path) -> None:
     # MB0001 draws up to 640 kW: its account is a large business one (the importer rejects
-    # readings beyond 2 × contracted kVA per hour, `metering.vee.over_capacity`).
+    # readings beyond 4 × its contracted kVA, `metering.vee.over_capacity`).
     Account.objects.filter(number=ACCOUNT_B).update(contracted_capacity_kva=400)
     rows = [
         *full_days("MA0001", [DAY_1, DAY_2], 0.2),
