@@ -67,13 +67,12 @@ def test_long_csv_stores_the_good_rows_of_the_same_file(tmp_path):
 def test_rejections_carry_meter_message_and_value(tmp_path):
     report = run(DATA / "long_bad_rows.csv", Store(tmp_path))
     by_line = {r.line: r for r in report.rejections}
-    # A value that parsed is shown as read (-0.20 → -0.2; times in Beijing ISO form), one
-    # that did not parse as written.
-    assert by_line[3] == Rejection("long_bad_rows.csv", 3, "M1", NEG, "电量为负值", "-0.2")
+    # Every value is shown as written in the file.
+    assert by_line[3] == Rejection("long_bad_rows.csv", 3, "M1", NEG, "电量为负值", "-0.20")
     assert by_line[5].meter_id == "X9"
     assert by_line[5].value == "X9"
     assert by_line[6].value == "2024-05-01T00:50:00+08:00"
-    assert by_line[13].value == "2024-05-01T00:45:00.500000+08:00"
+    assert by_line[13].value == "2024-05-01T00:45:00.5+08:00"
     assert by_line[8].message == "时间无法解析（或早于1970年）"
     assert by_line[8].value == "not-a-time"
     assert by_line[9].message == "电量不是有效数字"
@@ -90,7 +89,7 @@ def test_reject_report_csv_lists_every_rejection(tmp_path):
         rows = list(csv.reader(handle))
     assert rows[0] == ["source", "line", "meter_id", "code", "message", "value"]
     assert [(int(r[1]), r[3]) for r in rows[1:]] == LONG_CSV_REJECTIONS
-    assert rows[1] == ["long_bad_rows.csv", "3", "M1", NEG, "电量为负值", "-0.2"]
+    assert rows[1] == ["long_bad_rows.csv", "3", "M1", NEG, "电量为负值", "-0.20"]
 
 
 def test_long_parquet_with_text_columns_numbers_rows_from_one(tmp_path):

@@ -126,3 +126,32 @@ def test_an_import_whose_refresh_crashed_is_caught_up_by_the_next_one(
     assert ImportBatch.objects.order_by("started_at").last().report["inserted"] == 0
     assert TransformerDay.objects.filter(transformer=world.transformer_1).count() == 2
     assert list(marks.glob("*.json")) == []
+
+
+def test_a_reading_no_meter_could_measure_is_rejected_not_stored(
+    world: World, tmp_path: Path
+) -> None:
+    """The account's contracted capacity bounds its meter's readings: 1e12 kWh in 15
+    minutes is refused (over_capacity) on a meter with no history at all."""
+    rows = [
+        ("MA0001", interval_end(DAY_1, 0), "0.25"),
+        ("MA0001", interval_end(DAY_1, 1), "1e12"),  # line 3
+    ]
+    report = tmp_path / "rejected.csv"
+    call_command(
+        "meter", "import", str(long_csv(tmp_path / "r.csv", rows)), "--report", str(report)
+    )
+    batch = ImportBatch.objects.get()
+    assert (batch.report["accepted"], batch.report["rejected"]) == (1, 1)
+    with report.open(encoding="utf-8") as handle:
+        assert [(r["line"], r["code"]) for r in csv.DictReader(handle)] == [
+            ("3", "metering.vee.over_capacity")
+        ]
+
+
+def test_meter_recover_marks_a_dead_import_failed(world: World) -> None:
+    dead = ImportBatch.objects.create(source="cli", files=["x.csv"])  # as a killed import leaves it
+    call_command("meter", "recover")
+    dead.refresh_from_db()
+    assert dead.status == "failed"
+    assert AuditLog.objects.filter(action="metering.imports.recover").count() == 1

@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from gridcare.customers.models import Account
 from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, World
 
 from .conftest import DAY_1, DAY_2, full_days, interval_end, long_csv
 
 
 def load_readings(tmp_path: Path) -> None:
+    # MB0001 draws up to 640 kW: its account is a large business one (the importer rejects
+    # readings beyond 4 × its contracted kVA, `metering.vee.over_capacity`).
+    Account.objects.filter(number=ACCOUNT_B).update(contracted_capacity_kva=400)
     rows = [
         *full_days("MA0001", [DAY_1, DAY_2], 0.2),
         *full_days("MB0001", [DAY_1, DAY_2], 30.0),  # 120 kW on a 630 kVA transformer

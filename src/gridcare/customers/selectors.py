@@ -375,3 +375,12 @@ def customer_for_mobile(*, mobile: str) -> int | None:
             .distinct()[:2]
         )
     return found[0] if len(found) == 1 else None
+
+
+def meter_contracted_capacities() -> dict[str, float]:
+    """Meter asset number → the contracted capacity (kVA) of the account it measures, for
+    every meter linked to an account (the metering engine bounds readings with it)."""
+    rows = AccountMeter.objects.values_list(
+        "meter__asset_number", "account__contracted_capacity_kva"
+    )
+    return {asset: float(kva) for asset, kva in rows}

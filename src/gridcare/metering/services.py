@@ -4,6 +4,12 @@ Readings and aggregates live in the Parquet warehouse (engine); this module reco
 import as an `ImportBatch`, serialises writers with a file lock (one writer per warehouse),
 refreshes exactly the days an import touched and syncs per-transformer statistics into the
 ORM so console lists stay cheap.
+
+An import that died (SIGKILL, a lost machine) leaves its batch `running` and temporary files
+in the warehouse. The writer lock says it died: flock is released with the process, so
+whoever holds the lock is the only live import. Each import, once it holds the lock, first
+marks every other `running` batch failed and sweeps the leftovers (`imports_recover`); the
+store itself needs no repair, since nothing is published until a whole import is written.
 """
 
 from __future__ import annotations
@@ -31,16 +37,20 @@ from gridcare.metering.engine.ingest import (
     ingest_files,
     ingest_records,
 )
-from gridcare.metering.engine.io import Store
+from gridcare.metering.engine.io import Store, remove_leftovers
 from gridcare.metering.models import ImportBatch
 from gridcare.metering.stats import aggregates_refresh
 
 Progress = Callable[[str, int, int], None]
 REPORT_REJECTIONS_KEPT = 200
+INTERRUPTED = (
+    "metering.import.interrupted: 导入进程意外终止，批次未完成"
+    "（仓库只发布完整写入的日分区；下次导入会补算汇总）"
+)
 
 
 @contextmanager
-def _warehouse_writer() -> Iterator[Store]:
+def _writer_lock() -> Iterator[Store]:
     """One writer at a time per warehouse: imports rewrite whole day partitions.
 
     Not `Store.lock()`: the engine takes that one itself around its own writes only, while
@@ -56,7 +66,40 @@ def _warehouse_writer() -> Iterator[Store]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@contextmanager
+def _warehouse_writer() -> Iterator[Store]:
+    """The writer lock, after recovering what a dead import left (`_recover_interrupted`)."""
+    with _writer_lock() as store:
+        _recover_interrupted(store, actor=None)
+        yield store
+
+
+def _recover_interrupted(store: Store, *, actor: User | None) -> int:
+    """Under the writer lock: mark `running` batches failed (their process is gone: a live
+    one would hold the lock, and a batch is created only under it) and remove the temporary
+    files and staging folders that killed writers leave. Returns the number marked."""
+    marked = ImportBatch.objects.filter(status=ImportStatus.RUNNING).update(
+        status=ImportStatus.FAILED, error=INTERRUPTED, finished_at=timezone.now()
+    )
+    removed = remove_leftovers(store.root)
+    if marked or removed or actor is not None:
+        audit_record(
+            actor=actor,
+            action="metering.imports.recover",
+            data={"batches_failed": marked, "leftovers_removed": removed},
+        )
+    return marked
+
+
+def imports_recover(*, actor: User | None) -> int:
+    """Recover what interrupted imports left (see the module doc), after any running import
+    has finished; returns the number of batches marked failed. Audited."""
+    with _writer_lock() as store:
+        return _recover_interrupted(store, actor=actor)
+
+
 def _batch_start(*, actor: User | None, source: str, files: list[str]) -> ImportBatch:
+    """Create the batch; only under the writer lock (`_recover_interrupted` relies on it)."""
     return ImportBatch.objects.create(source=source, actor=actor, files=files)
 
 
@@ -103,13 +146,13 @@ def readings_import_files(
     missing = [str(p) for p in paths if not Path(p).is_file()]
     if missing:
         raise DomainError("metering.file.not_found", f"文件不存在：{', '.join(missing)}")
-    batch = _batch_start(actor=actor, source=source, files=[str(p) for p in paths])
     with _warehouse_writer() as store:
+        batch = _batch_start(actor=actor, source=source, files=[str(p) for p in paths])
         try:
             report = ingest_files(
                 list(paths),
                 store=store,
-                meters=_known_meters(),
+                meters=warehouse.meters_table(),
                 now=timezone.now(),
                 batch_id=str(batch.pk),
                 progress=progress,
@@ -141,13 +184,13 @@ def readings_import_records(
     *, actor: User, records: list[dict[str, Any]], source: str = ImportSource.API
 ) -> ImportBatch:
     """The head-end API path: same validation, same store, same refresh as files."""
-    batch = _batch_start(actor=actor, source=source, files=[])
     with _warehouse_writer() as store:
+        batch = _batch_start(actor=actor, source=source, files=[])
         try:
             report = ingest_records(
                 records,
                 store=store,
-                meters=_known_meters(),
+                meters=warehouse.meters_table(),
                 now=timezone.now(),
                 batch_id=str(batch.pk),
             )
@@ -155,10 +198,6 @@ def readings_import_records(
             raise _batch_fail(batch, exc) from exc
         aggregates_refresh(store=store, days=report.days, additions=report.additions)
     return _batch_finish(batch, report, actor=actor)
-
-
-def _known_meters() -> list[str]:
-    return warehouse.meters_table().column("meter_id").to_pylist()
 
 
 def aggregates_rebuild(

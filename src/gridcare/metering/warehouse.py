@@ -9,6 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 from django.conf import settings
 
+from gridcare.customers.selectors import meter_contracted_capacities
 from gridcare.grid.selectors import meters_dimension_rows, transformers_dimension_rows
 from gridcare.metering.engine import schema
 
@@ -20,14 +21,25 @@ def store_root() -> Path:
 
 
 def meters_table() -> pa.Table:
-    """meter_id, transformer_id, multiplier, is_total (engine/schema.py)."""
+    """meter_id, transformer_id, multiplier, is_total, capacity_kva (engine/schema.py).
+
+    capacity_kva is the contracted capacity of the meter's account; a transformer's summary
+    meter has its transformer's rated kVA; a meter with neither has none (NULL: the engine
+    applies its default, `VeeThresholds.default_capacity_kva`).
+    """
     rows = meters_dimension_rows()
+    contracted = meter_contracted_capacities()
+    rated = dict(transformers_dimension_rows())
+    capacity = [
+        contracted.get(asset, rated.get(code) if total else None) for asset, code, _, total in rows
+    ]
     return pa.table(
         {
             schema.METER_ID: pa.array([r[0] for r in rows], pa.string()),
             schema.TRANSFORMER_ID: pa.array([r[1] for r in rows], pa.string()),
             schema.MULTIPLIER: pa.array([r[2] for r in rows], pa.float64()),
             schema.IS_TOTAL: pa.array([r[3] for r in rows], pa.bool_()),
+            schema.CAPACITY_KVA: pa.array(capacity, pa.float64()),
         }
     )
 

@@ -7,22 +7,20 @@ e.g. from the batch HTTP API) stage their rows into the same DuckDB tables and s
 everything after that. All heavy work is DuckDB SQL on one connection (the caller's, or a
 new in-memory one); Python loops only over files and days, never over rows.
 
-How (tables are temporary, named per import):
+The steps, in `_run`'s order; each is a function with plain inputs (a `Workspace`, table
+names, parameters) and says what it guarantees:
 
-1. per source: typed fields, the meter index (a cast to an ENUM of the known meters) and
-   the first failing rule. A long CSV goes straight into `stage` from the parallel reader,
-   its record order surviving as the stage's rowid (which gives the line number; the
-   rejected rows move to `rejects` once all files are read); other sources go through a
-   `parsed` table that is split into `stage` (accepted readings: meter index, ts µs, kWh,
-   quality, a sequence number ordering file/line/point) and `rejects`;
-2. `groups`: the batch per meter and Beijing day (count, bitmap of the 96 slots, largest
-   actual kWh, first/last ts). Duplicates are where count > slots set (only those meter-days
-   are de-duplicated, last write wins); complete days (96 slots) need no gap search, so
-   only incomplete days and the edges of complete days feed the window function;
-3. under the store's lock: stored readings of the batch meters around the batch (spike
-   history, gap ends, old values), spike flags, merge, gap estimates, then every changed day
-   partition is rewritten (sorted, zstd) together with its edit-log part and published by
-   rename (`io.Transaction`).
+1. `staging.open_staging`, then `sources.stage_file`/`stage_arrow` per source: fields
+   parsed, the row rules of `vee` (the first failing one is a reading's code), accepted
+   readings into `stage`, rejected ones into `rejects` with their line; `staging.settle`;
+2. `vee.over_capacity_sql`: readings above what the meter can measure are rejected;
+   `report.report_rejections` reports every rejection;
+3. `merge.group` (per meter and Beijing day: count, bitmap of the 96 slots, …) and
+   `merge.drop_superseded` (last line wins within the batch);
+4. under the store's lock: `merge.read_neighbourhood` (stored readings around the batch),
+   `vee.flag_spikes`, `merge.diff_with_store` (last write wins against the store),
+   `vee.fill_gaps`, and `write.write_days` (every changed day rewritten with its edit-log
+   part, published together).
 
 Semantics (units and columns: `schema`):
 
@@ -57,20 +55,23 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import duckdb
 import pyarrow as pa
 
-from gridcare.metering.engine.io import Store
-from gridcare.metering.engine.merge import Batch
-from gridcare.metering.engine.parse import FileFormatError
+from gridcare.metering.engine import merge, sources, staging, vee
+from gridcare.metering.engine.io import Store, check_batch_id, fetch_one
+from gridcare.metering.engine.parse import FileFormatError, epoch_us
 from gridcare.metering.engine.report import (
     IngestReport,
     Progress,
     Rejection,
+    report_rejections,
 )
 from gridcare.metering.engine.vee import VeeThresholds
+from gridcare.metering.engine.workspace import Workspace
+from gridcare.metering.engine.write import write_days
 
 __all__ = [
     "FileFormatError",
@@ -82,12 +83,16 @@ __all__ = [
     "ingest_records",
 ]
 
+Meters: TypeAlias = Sequence[str] | pa.Table
+"""The known meters: their ids, or a table with meter_id and optionally capacity_kva (kVA,
+for `vee.over_capacity_sql`) and multiplier (the meters dimension of `schema`)."""
+
 
 def ingest_files(
     paths: Sequence[str | os.PathLike[str]],
     *,
     store: Store,
-    meters: Sequence[str],
+    meters: Meters,
     now: datetime,
     batch_id: str,
     thresholds: VeeThresholds = VeeThresholds(),  # noqa: B008 (frozen)
@@ -97,26 +102,28 @@ def ingest_files(
 ) -> IngestReport:
     """Import CSV/Parquet files (long or wide, see `parse`) into `store`.
 
-    `meters`: the known meter ids (asset numbers); `now`: aware datetime, later readings are
+    `meters`: the known meters (`Meters`); `now`: aware datetime, later readings are
     rejected; `batch_id`: stored with every value this import writes and names its edit-log
     parts (letters, digits, `_.-`). `reject_report`: path of a CSV with every rejection
     (`source,line,meter_id,code,message,value`). Raises `FileFormatError` (nothing stored)
     if a file as a whole cannot be read.
     """
-    sources = [Path(p) for p in paths]
-    with Batch(store, meters, now, batch_id, thresholds, con, progress) as run:
-        for i, path in enumerate(sources):
-            run.report_progress("parse", i, len(sources))
-            run.stage_file(i, path)
-        run.report_progress("parse", len(sources), len(sources))
-        return run.finish(reject_report)
+    files = [Path(p) for p in paths]
+    now_us, batch_id = epoch_us(now), check_batch_id(batch_id)
+    with Workspace.open(con) as ws:
+        st = staging.open_staging(ws, meters, now_us)
+        for i, path in enumerate(files):
+            _progress(progress, "parse", i, len(files))
+            sources.stage_file(st, i, path)
+        _progress(progress, "parse", len(files), len(files))
+        return _run(st, store, batch_id, thresholds, progress, reject_report)
 
 
 def ingest_records(
     records: pa.Table | Sequence[Mapping[str, Any]],
     *,
     store: Store,
-    meters: Sequence[str],
+    meters: Meters,
     now: datetime,
     batch_id: str,
     thresholds: VeeThresholds = VeeThresholds(),  # noqa: B008 (frozen)
@@ -134,11 +141,86 @@ def ingest_records(
     `ingest_files`.
     """
     table = records if isinstance(records, pa.Table) else _records_table(records)
-    with Batch(store, meters, now, batch_id, thresholds, con, progress) as run:
-        run.report_progress("parse", 0, 1)
-        run.stage_arrow(0, table, source)
-        run.report_progress("parse", 1, 1)
-        return run.finish(reject_report)
+    now_us, batch_id = epoch_us(now), check_batch_id(batch_id)
+    with Workspace.open(con) as ws:
+        st = staging.open_staging(ws, meters, now_us)
+        _progress(progress, "parse", 0, 1)
+        sources.stage_arrow(st, 0, table, source)
+        _progress(progress, "parse", 1, 1)
+        return _run(st, store, batch_id, thresholds, progress, reject_report)
+
+
+def _run(
+    st: staging.Staging,
+    store: Store,
+    batch_id: str,
+    thresholds: VeeThresholds,
+    progress: Progress | None,
+    reject_report: str | os.PathLike[str] | None,
+) -> IngestReport:
+    """Steps 1 (end) to 4 of the module doc, on a staged batch."""
+    report = IngestReport(batch_id=batch_id, files=list(st.files), rows_read=st.rows_read)
+    _progress(progress, "validate", 0, 1)
+    staging.settle(st)
+    _reject_over_capacity(st, thresholds)
+    report_rejections(
+        st.ws,
+        report,
+        rejects=st.rejects,
+        files=st.files,
+        batch_id=batch_id,
+        path=Path(reject_report) if reject_report else None,
+    )
+    report.accepted = st.ws.count(st.stage)
+    groups = merge.group(st)
+    report.duplicates = merge.drop_superseded(st, groups)
+    _progress(progress, "validate", 1, 1)
+    if not report.accepted:
+        return report
+    with store.lock():
+        _progress(progress, "merge", 0, 1)
+        near = merge.read_neighbourhood(st, store, groups, thresholds)
+        report.suspect = vee.flag_spikes(
+            st.ws, stage=st.stage, groups=groups, window=near.window, thresholds=thresholds
+        )
+        changes = merge.diff_with_store(st, near.stored)
+        report.inserted, report.edited = changes.inserted, changes.edited
+        report.unchanged = changes.unchanged
+        changed = changes.sql
+        if thresholds.max_gap_fill > 0:
+            fills = vee.fill_gaps(
+                st.ws, stage=st.stage, groups=groups, history=near.history, thresholds=thresholds
+            )
+            report.estimated = st.ws.count(fills)
+            changed += f" UNION ALL SELECT * FROM {fills}"
+        _progress(progress, "merge", 1, 1)
+        written = write_days(
+            st.ws,
+            store=store,
+            changes=changed,
+            meters=st.meters,
+            meter_enum=st.meter_enum,
+            batch_id=batch_id,
+            edited_at_us=st.now_us,
+            progress=progress,
+        )
+    report.days, report.added_only = written.days, written.added_only
+    return report
+
+
+def _reject_over_capacity(st: staging.Staging, thresholds: VeeThresholds) -> None:
+    """`vee.over_capacity_sql`'s readings moved from `stage` to `rejects`."""
+    limit = vee.capacity_limit_sql(thresholds)
+    floor = fetch_one(st.ws.con, f"SELECT min({limit}) FROM {st.meters}")[0]
+    if floor is None:  # no known meter, nothing staged
+        return
+    rows = vee.over_capacity_sql(st.stage, st.meters, thresholds, float(floor))
+    staging.reject_staged(st, rows, vee.OVER_CAPACITY, "CAST(r.kwh AS VARCHAR)")
+
+
+def _progress(progress: Progress | None, stage: str, done: int, total: int) -> None:
+    if progress is not None:
+        progress(stage, done, total)
 
 
 def _text(value: Any) -> str | None:

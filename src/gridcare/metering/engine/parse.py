@@ -62,6 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Final, Literal
 
 from gridcare.core.errors import DomainError
@@ -75,6 +76,8 @@ BEIJING_TIME_ZONE: Final = "Etc/GMT-8"  # POSIX sign: UTC+8 all year, no DST his
 QUALITY_TYPE: Final = (
     f"ENUM('{schema.QUALITY_ACTUAL}', '{schema.QUALITY_ESTIMATED}', '{schema.QUALITY_SUSPECT}')"
 )
+#: Shift from an interval END (µs) to its Beijing day's timeline: + 8 h − 15 min.
+SHIFT_US: Final = BEIJING_OFFSET_US - INTERVAL_US
 LONG: Final = "long"
 WIDE: Final = "wide"
 POINT_COLUMNS: Final = tuple(f"p{i}" for i in range(1, schema.INTERVALS_PER_DAY + 1))
@@ -158,6 +161,28 @@ def _compact(names: list[str]) -> list[str]:
     return [n for n in names if n not in POINT_COLUMNS] + [f"{first}..{last} ({len(points)} 列)"]
 
 
+# --- time -----------------------------------------------------------------------------------
+
+
+def epoch_us(moment: datetime) -> int:
+    """µs since the Unix epoch of an aware datetime (ValueError if naive)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def day_num_sql(ts_us: str) -> str:
+    """SQL: the partition day (days since 1970-01-01) of an interval ending at `ts_us`: the
+    Beijing day of the interval START (ts_us ≥ 0: earlier times are rejected)."""
+    return f"(({ts_us} + {SHIFT_US}) // {DAY_US})::INTEGER"
+
+
+def day_bounds_us(day_num: int) -> tuple[int, int]:
+    """First and last interval end (µs) of partition day `day_num`."""
+    first = day_num * DAY_US - SHIFT_US
+    return first, first + (schema.INTERVALS_PER_DAY - 1) * INTERVAL_US
+
+
 # --- value expressions ---------------------------------------------------------------------
 
 
@@ -203,17 +228,6 @@ def quality_sql(text: str | None) -> str:
         f"(CASE WHEN {text} IS NULL OR {q} = '' THEN '{schema.QUALITY_ACTUAL}'"
         f" WHEN {q} IN ('{schema.QUALITY_ACTUAL}', '{schema.QUALITY_ESTIMATED}',"
         f" '{schema.QUALITY_SUSPECT}') THEN {q} END)::{QUALITY_TYPE}"
-    )
-
-
-def beijing_iso_sql(ts_us: str) -> str:
-    """SQL: epoch µs → `YYYY-MM-DDTHH:MM:SS[.ffffff]+08:00` (how the report shows a time that
-    parsed but broke a rule)."""
-    local = f"make_timestamp({ts_us} + {BEIJING_OFFSET_US})"
-    return (
-        f"(strftime({local}, '%Y-%m-%dT%H:%M:%S')"
-        f" || CASE WHEN {ts_us} % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
-        " || '+08:00')"
     )
 
 

@@ -1,12 +1,14 @@
-"""CSV sources: the header, DuckDB's parallel reader (typed for the long layout), the lines it
-sets aside, and the exact line-by-line path (see `parse` for the layouts and columns)."""
+"""CSV sources: the header, DuckDB's parallel reader, the lines it sets aside, and splitting
+a file line by line (see `parse` for the layouts and columns, `sources` for when each way is
+taken). Both ways give every field as text, so the same rules check it and a rejected value
+is reported as written."""
 
 from __future__ import annotations
 
 import csv
 import gzip
 import mmap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -17,7 +19,6 @@ import numpy as np
 from gridcare.metering.engine.io import fetch_one, sql_str
 from gridcare.metering.engine.parse import (
     DELIMITERS,
-    LONG,
     POINT_COLUMNS,
     FileFormatError,
     Layout,
@@ -96,17 +97,13 @@ def count_lines(path: Path) -> int | None:
     return newlines + 1 if end else 0
 
 
-def native_csv_sql(
-    path: Path, layout: Layout, delimiter: str, rejects: str, scans: str, *, typed: bool = False
-) -> str:
-    """DuckDB's parallel CSV reader over a file, columns under their canonical names; lines
-    it cannot take (too few/many fields, bad quoting or encoding, and with `typed` a long
-    file's `ts`/`kwh` that do not cast) go to the `rejects` table with their line numbers
-    instead of failing the scan. Without `typed` every column is VARCHAR."""
-    types = dict.fromkeys(layout.names, "VARCHAR")
-    if typed and layout.kind == LONG:
-        types.update(ts="TIMESTAMPTZ", kwh="DOUBLE")
-    columns = ", ".join(f"{sql_str(n)}: {sql_str(t)}" for n, t in types.items())
+def native_csv_sql(path: Path, layout: Layout, delimiter: str, rejects: str, scans: str) -> str:
+    """DuckDB's parallel CSV reader over a file, every column VARCHAR under its canonical
+    name; lines it cannot take (too few/many fields, bad quoting or encoding) go to the
+    `rejects` table with their line numbers instead of failing the scan. Text, not typed
+    columns: the rules need the text as written (a date without a time of day, an offset),
+    and on S casting in SQL cost no more than the reader's own typed columns."""
+    columns = ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in layout.names)
     return (
         f"read_csv({sql_str(path)}, header = true, delim = {sql_str(delimiter)}, quote = '\"',"
         f" escape = '\"', auto_detect = false, columns = {{{columns}}},"
@@ -114,20 +111,28 @@ def native_csv_sql(
     )
 
 
-def long_typed_csv_fields_sql(relation_sql: str, layout: Layout) -> str:
-    """Staging fields (module doc) of a long CSV read by `native_csv_sql(typed=True)`;
-    `line` is left NULL (the caller numbers the records), `ts_text` and `kwh_text` too."""
-    q = '"quality"' if layout.has("quality") else None
-    meter, ts_us, kwh = '"meter"', 'epoch_us("ts")', '"kwh"'
+def _long_fields_sql(
+    relation_sql: str, layout: Layout, column: Callable[[str], str], line: str, shape: str, raw: str
+) -> str:
+    """The staging fields (module doc) of long-format text: `column(name)` is the SQL of a
+    field's text."""
+    ts, kwh, meter = column("ts"), column("kwh"), column("meter")
+    q = column("quality") if layout.has("quality") else None
     return (
-        "SELECT NULL::BIGINT AS line, 0 AS point, true AS shape_ok, NULL::VARCHAR AS raw_line,"
+        f"SELECT {line} AS line, 0 AS point, {shape} AS shape_ok, {raw} AS raw_line,"
         f" {trimmed_sql(meter)} AS meter,"
-        # No text of ts/kwh: formatting 2 M values would cost more than the parse. The
-        # few rejected ones are shown from their parsed value (`vee.parsed_value_sql`).
-        f" {ts_us} AS ts_us, NULL::VARCHAR AS ts_text,"
-        f" {kwh} AS kwh, NULL::VARCHAR AS kwh_text,"
+        f" {ts_us_sql(ts)} AS ts_us, {ts} AS ts_text,"
+        f" {kwh_sql(kwh)} AS kwh, {kwh} AS kwh_text,"
         f" {quality_sql(q)} AS quality, {q or 'NULL::VARCHAR'} AS quality_text"
         f" FROM {relation_sql}"
+    )
+
+
+def long_reader_fields_sql(relation_sql: str, layout: Layout) -> str:
+    """Staging fields of a long CSV read by `native_csv_sql`; `line` is left NULL (the
+    caller numbers the records)."""
+    return _long_fields_sql(
+        relation_sql, layout, lambda n: f'"{n}"', "NULL::BIGINT", "true", "NULL::VARCHAR"
     )
 
 
@@ -245,16 +250,9 @@ def long_csv_fields_sql(
 ) -> str:
     """The staging fields (module doc) of a long-format CSV loaded by `load_csv_lines` (or
     of set-aside lines, `numbered`)."""
-    ts, kwh = f"parts[{layout.position('ts')}]", f"parts[{layout.position('kwh')}]"
-    meter = f"parts[{layout.position('meter')}]"
-    q = f"parts[{layout.position('quality')}]" if layout.has("quality") else None
-    return (
-        "SELECT line, 0 AS point, shape_ok, l AS raw_line,"
-        f" {trimmed_sql(meter)} AS meter,"
-        f" {ts_us_sql(ts)} AS ts_us, {ts} AS ts_text,"
-        f" {kwh_sql(kwh)} AS kwh, {kwh} AS kwh_text,"
-        f" {quality_sql(q)} AS quality, {q or 'NULL::VARCHAR'} AS quality_text"
-        f" FROM ({csv_lines_sql(table, layout, delimiter, numbered=numbered)})"
+    lines = f"({csv_lines_sql(table, layout, delimiter, numbered=numbered)})"
+    return _long_fields_sql(
+        lines, layout, lambda n: f"parts[{layout.position(n)}]", "line", "shape_ok", "l"
     )
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Final
+
+from gridcare.metering.engine import vee
+from gridcare.metering.engine.io import sql_str
+from gridcare.metering.engine.workspace import Workspace
 
 Progress = Callable[[str, int, int], None]
 """`progress(stage, done, total)`: stages `parse` (per file), `validate`, `merge`, `write`
@@ -96,3 +103,45 @@ class IngestReport:
         values["added_only"] = [date.fromisoformat(d) for d in values.get("added_only", [])]
         values["rejections"] = [Rejection.from_dict(r) for r in values.get("rejections", [])]
         return cls(**values)
+
+
+def report_rejections(
+    ws: Workspace,
+    report: IngestReport,
+    *,
+    rejects: str,
+    files: list[str],
+    batch_id: str,
+    path: Path | None,
+) -> None:
+    """Fill `report`'s rejections (the first `REJECTIONS_IN_MEMORY`), `by_code` and
+    `rejected` from the `rejects` table (file_id, line, point, code, meter, value), and
+    write all of them to the CSV at `path` (atomically) if one is given."""
+    names = files or [""]  # VALUES needs a row; no file, no rejection anyway
+    sources = ", ".join(f"({i}, {sql_str(name)})" for i, name in enumerate(names))
+    findings = vee.findings_values_sql()
+    query = (
+        "SELECT files.source, r.line, r.meter AS meter_id, findings.code,"
+        " findings.message, r.value"
+        f" FROM {rejects} r JOIN (VALUES {sources}) AS files(file_id, source) USING (file_id)"
+        f" JOIN {findings} ON r.code = findings.number ORDER BY r.file_id, r.line, r.point"
+    )
+    rows = ws.con.execute(f"{query} LIMIT {REJECTIONS_IN_MEMORY}").fetchall()
+    report.rejections = [Rejection(*row) for row in rows]
+    by_code = ws.con.execute(
+        f"SELECT findings.code, count(*) FROM {rejects} r JOIN {findings}"
+        " ON r.code = findings.number GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    report.by_code = {str(code): int(n) for code, n in by_code}
+    report.rejected = sum(report.by_code.values())
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{batch_id}.tmp")
+    try:
+        ws.con.execute(f"COPY ({query}) TO {sql_str(temp)} (FORMAT csv, HEADER true)")
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    report.reject_report = str(path)

@@ -26,6 +26,7 @@ Meters dimension (given to the engine by the caller, never read from a database)
 | transformer_id | string  | `Transformer.code` (台区)                                 |
 | multiplier     | float64 | CT/PT multiplier: true kWh = kwh × multiplier             |
 | is_total       | boolean | the transformer's summary meter (台区总表), for line loss   |
+| capacity_kva   | float64 | contracted capacity (kVA; may be null): bounds a reading   |
 
 Transformers dimension: transformer_id (string), rated_kva (float64).
 """
@@ -57,6 +58,7 @@ TRANSFORMER_ID: Final = "transformer_id"
 MULTIPLIER: Final = "multiplier"
 IS_TOTAL: Final = "is_total"
 RATED_KVA: Final = "rated_kva"
+CAPACITY_KVA: Final = "capacity_kva"
 
 # --- edit log (previous values replaced by a later import) ---
 # <root>/edits/day=YYYY-MM-DD/part-<batch_id>.parquet: meter_id, ts, old_kwh, new_kwh,

@@ -1,4 +1,5 @@
-"""`gridcare meter import PATH...` and `gridcare meter refresh`: meter data from the CLI."""
+"""`gridcare meter import PATH...`, `gridcare meter refresh` and `gridcare meter recover`
+(mark imports that died as failed, remove their temporary files): meter data from the CLI."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from rich.table import Table
 
 from gridcare.core.errors import DomainError
 from gridcare.metering.models import ImportBatch
-from gridcare.metering.services import aggregates_rebuild, readings_import_files
+from gridcare.metering.services import (
+    aggregates_rebuild,
+    imports_recover,
+    readings_import_files,
+)
 
 
 class Command(BaseCommand):
@@ -30,9 +35,18 @@ class Command(BaseCommand):
         )
         ref = sub.add_parser("refresh", help="recompute aggregates")
         ref.add_argument("--day", action="append", type=dt.date.fromisoformat, default=[])
+        sub.add_parser(
+            "recover",
+            help="mark imports that died as failed and remove their temporary files"
+            " (every import does this first)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console()
+        if options["action"] == "recover":
+            failed = imports_recover(actor=None)
+            console.print(f"Interrupted imports marked failed: {failed}")
+            return
         with _progress(console) as progress:
             tasks: dict[str, Any] = {}
 
