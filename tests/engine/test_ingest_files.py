@@ -95,6 +95,19 @@ def test_header_with_a_bare_carriage_return_is_refused_on_line_one(tmp_path):
     assert store.days() == []
 
 
+def test_a_file_duckdb_cannot_parse_is_unreadable_without_naming_server_paths(tmp_path):
+    # Found by the API fuzz test: mixed line endings and control characters after the header
+    # made DuckDB's CSV state machine give up, and its message carried the upload path.
+    bad = tmp_path / "fuzz.csv"
+    bad.write_bytes("meter,ts,kwh\r\n\x9e\U000e7e9d¥Ù\x05\n3\x87v".encode())
+    store = Store(tmp_path / "store")
+    with pytest.raises(FileFormatError) as caught:
+        run(bad, store)
+    assert caught.value.code == "metering.file.unreadable"
+    assert str(tmp_path) not in caught.value.message
+    assert store.days() == []
+
+
 def test_wide_header_missing_points_is_summarised(tmp_path):
     bad = tmp_path / "wide.csv"
     bad.write_text("meter,date,p1,p2\nM1,2024-05-01,1,2\n", encoding="utf-8")

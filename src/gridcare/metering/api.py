@@ -11,7 +11,7 @@ from gridcare.core.api_support import AUTH, acting_user, require_staff_perm
 from gridcare.core.errors import DomainError
 from gridcare.core.schemas import ErrorOut, ValidationErrorOut
 from gridcare.metering.models import ImportBatch
-from gridcare.metering.schemas import CSV_HEADER, ImportOut, ReadingsIn
+from gridcare.metering.schemas import CSV_BODY, CSV_HEADER, ImportOut, ReadingsIn
 from gridcare.metering.services import readings_import_csv_body, readings_import_records
 
 router = Router(tags=["metering"], auth=AUTH)
@@ -49,7 +49,7 @@ def _to_out(batch: ImportBatch) -> ImportOut:
         "requestBody": {
             "content": {
                 "application/json": {"schema": ReadingsIn.model_json_schema()},
-                "text/csv": {"schema": {"type": "string", "pattern": CSV_HEADER}},
+                "text/csv": {"schema": {"type": "string", "pattern": CSV_BODY}},
             },
             "required": True,
         }
@@ -67,12 +67,7 @@ def readings_post(request: HttpRequest) -> ImportOut:
     require_staff_perm(user, IMPORT_READINGS)
     content_type = request.content_type or ""
     if content_type.startswith("text/csv"):
-        if not re.match(CSV_HEADER, request.body.decode("utf-8", "replace")):
-            raise DomainError(
-                "metering.csv.bad_header",
-                "CSV 第 1 行应为表头 meter,ts,kwh 或 meter,ts,kwh,quality",
-                field="body",
-            )
+        _check_csv_body(request.body.decode("utf-8", "replace"))
         return _to_out(readings_import_csv_body(actor=user, body=request.body))
     try:
         payload = ReadingsIn.model_validate_json(request.body or b"{}")
@@ -82,3 +77,24 @@ def readings_post(request: HttpRequest) -> ImportOut:
     # More than MAX_RECORDS rows is a 422 from the schema (`readings` maxItems).
     records = [r.model_dump() for r in payload.readings]
     return _to_out(readings_import_records(actor=user, records=records))
+
+
+def _check_csv_body(text: str) -> None:
+    """The body's shape as the OpenAPI document states it (CSV_HEADER, CSV_BODY)."""
+    if not re.match(CSV_HEADER, text):
+        raise DomainError(
+            "metering.csv.bad_header",
+            "CSV 第 1 行应为表头 meter,ts,kwh 或 meter,ts,kwh,quality",
+            field="body",
+        )
+    if not re.fullmatch(CSV_BODY, text):
+        rows = text.split("\n")
+        line = next(
+            (n for n, row in enumerate(rows, 1) if re.search(r"[\x00-\x1f\x7f-\x9f]", row[:-1])),
+            len(rows),  # only a carriage return at the very end is left
+        )
+        raise DomainError(
+            "metering.csv.control_characters",
+            f"CSV 第 {line} 行含有控制字符（或单独的回车符），不是可读的文本行",
+            field="body",
+        )

@@ -11,7 +11,10 @@ from gridcare.core.schemas import NO_NUL, StrictIn
 #: Rows in one request; a head-end sends more in several batches.
 MAX_RECORDS = 200_000
 #: A CSV body starts with exactly this header line (the file importer is more lenient).
-CSV_HEADER = r"^meter,ts,kwh(,quality)?(\r?\n[^\x00]*)?$"
+CSV_HEADER = r"^meter,ts,kwh(,quality)?(\r?\n|$)"
+#: The whole body: that header, then lines of text without control characters (a lone
+#: carriage return or a C0/C1 control makes DuckDB's CSV reader give up).
+CSV_BODY = r"^meter,ts,kwh(,quality)?(\r?\n[^\x00-\x1f\x7f-\x9f]*)*$"
 
 
 class ReadingIn(StrictIn):

@@ -47,7 +47,9 @@ def read_csv_header(path: Path) -> tuple[Layout, str]:
         ) from exc
     except (OSError, EOFError) as exc:
         raise FileFormatError(
-            "metering.file.unreadable", f"{source}：无法读取文件（{exc}）", source=source
+            "metering.file.unreadable",
+            f"{source}：无法读取文件（{exc.strerror or '读取失败'}）",
+            source=source,
         ) from exc
     if not first.strip():
         raise FileFormatError(
@@ -191,8 +193,11 @@ def load_csv_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> No
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:
         # InvalidInputException: DuckDB's CSV state machine gives up on some mixes of line
         # endings and control characters (found by the API fuzz test); still the file's fault.
+        # DuckDB's text names server paths and its own options: it stays in the log.
         raise FileFormatError(
-            "metering.file.unreadable", f"{source}：无法读取文件（{exc}）", source=source
+            "metering.file.unreadable",
+            f"{source}：无法读取文件（换行符或控制字符无法解析，请检查是否为 CSV 文本）",
+            source=source,
         ) from exc
     finally:
         con.execute(f"DROP TABLE IF EXISTS {rejects}")
