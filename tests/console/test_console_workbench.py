@@ -8,16 +8,20 @@ import pytest
 from django.core.management import call_command
 
 from gridcare.contact.services import web_chat_message
-from gridcare.testing.personas import World
+from gridcare.customers.models import Account
+from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, World
 from tests.metering.conftest import DAY_1, DAY_2, full_days, interval_end, long_csv
 
 ROLES = ["agent_s1", "clerk_s1", "dispatcher", "crew", "analyst", "manager", "admin"]
 
 
 @pytest.fixture
-def readings(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def readings(world: World, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """TR1 (S1, 400 kVA) peaks at 89 % on DAY_2; TR2 (S2, 630 kVA) at 113 %."""
     settings.WAREHOUSE_ROOT = tmp_path / "warehouse"
+    # Both meters draw hundreds of kW: their accounts are large business ones (the importer
+    # rejects readings beyond 4 × the contracted kVA, `metering.vee.over_capacity`).
+    Account.objects.filter(number__in=[ACCOUNT_A, ACCOUNT_B]).update(contracted_capacity_kva=400)
     rows = [
         *full_days("MA0001", [DAY_1, DAY_2], 25.0),
         *[("MA0001", interval_end(DAY_2, slot), "80") for slot in range(72, 80)],
