@@ -58,5 +58,10 @@ def _backend_for(url: str, spark_conf: tuple[tuple[str, str], ...]) -> BaseBacke
 
 def backend() -> BaseBackend:
     """The Ibis backend that computes the aggregates: GRIDCARE_WAREHOUSE_URL with
-    GRIDCARE_SPARK_CONF (one per process; a Spark session is slow to start)."""
+    GRIDCARE_SPARK_CONF. A Spark session is slow to start, so there is one per process; a
+    DuckDB connection is new each time, so nothing a refresh bound outlives it."""
+    if settings.WAREHOUSE_URL.startswith("duckdb://"):
+        from gridcare.metering.engine.backend import connect
+
+        return connect(settings.WAREHOUSE_URL)
     return _backend_for(settings.WAREHOUSE_URL, tuple(sorted(settings.SPARK_CONF.items())))
