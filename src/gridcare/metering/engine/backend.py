@@ -60,13 +60,17 @@ def connect(url: str = "duckdb://", *, spark_conf: Mapping[str, str] | None = No
     conf = check_spark_conf(spark_conf or {}, target.kind)
     if target.kind is EngineKind.DUCKDB:
         return ibis.connect(target.url)
-    from pyspark.sql import SparkSession
-
-    builder: Any = SparkSession.builder
+    builder: Any
     if target.kind is EngineKind.SPARK_CONNECT:
-        builder = builder.remote(target.url)
+        # The Connect client's own builder: pyspark's generic one refuses a remote session
+        # in a process that also runs a local one (the engine tests run both).
+        from pyspark.sql.connect.session import SparkSession as RemoteSession
+
+        builder = RemoteSession.builder.remote(target.url)
     else:
-        builder = builder.master(target.url).config("spark.ui.enabled", "false")
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.master(target.url).config("spark.ui.enabled", "false")
     for key, value in {**conf, **_SPARK_CONF}.items():
         builder = builder.config(key, value)
     return from_spark_session(builder.getOrCreate())
