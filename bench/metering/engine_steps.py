@@ -220,12 +220,15 @@ def refresh(
 # keyword, under the name the measured engine declares. Delete once no "before" checkout
 # with the aliases is measured any more.
 def refresh_arguments(function: Callable[..., Any], root: Path, **given: Any) -> dict[str, Any]:
-    """Keyword arguments for this engine's `refresh`: the store under `store` (else
-    `store_root`), the TOU calendar under `calendar` (else `tou`), DuckDB as `backend` (else
+    """Keyword arguments for this engine's `refresh`: the store's folder as `root` (else under
+    `store`, else `store_root`), the TOU calendar under `calendar` (else `tou`), DuckDB as `backend` (else
     a connection as `con`); of the rest, those it accepts."""
     parameters = inspect.signature(function).parameters
     arguments = {k: v for k, v in given.items() if k in parameters and k != "calendar"}
-    arguments["store" if "store" in parameters else "store_root"] = root
+    if "root" in parameters:  # after issue 23: `root` is the store's folder
+        arguments["root"] = root
+    else:
+        arguments["store" if "store" in parameters else "store_root"] = root
     arguments["calendar" if "calendar" in parameters else "tou"] = given["calendar"]
     if "backend" in parameters:
         arguments["backend"] = "duckdb://"

@@ -6,10 +6,18 @@ Production differs from `make demo` only through environment variables (see docs
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+# Framework-free and light (no Ibis): the engine's own parser, so settings and engine agree.
+from gridcare.metering.engine.url import parse_engine_url, parse_spark_conf
+
+_T = TypeVar("_T")
 
 SRC_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = SRC_DIR.parent.parent
@@ -42,6 +50,33 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_parsed(name: str, default: str, parse: Callable[[str], _T]) -> _T:
+    """`parse` of the variable's text; its ValueError becomes an ImproperlyConfigured."""
+    raw = env_str(name, default)
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+def env_local_folder(name: str, default: Path) -> Path:
+    """A folder this process can write: a local path (a shared mount is one), existing or
+    to be created under a writable folder. A URL (`s3a://…`) is refused rather than read as
+    a relative path."""
+    raw = env_str(name, str(default))
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r}: only a local folder (or a shared mount) is supported, not a URL"
+        )
+    path = Path(raw).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ImproperlyConfigured(f"{name}={raw!r}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ImproperlyConfigured(f"{name}={raw!r}: {existing} is not writable by this user")
+    return path
 
 
 def env_secret(name: str, default: str) -> str:
@@ -214,10 +249,16 @@ VERIFICATION_CODES_PER_HOUR = env_int("GRIDCARE_VERIFICATION_CODES_PER_HOUR", 5)
 VERIFICATION_CODES_PER_HOUR_PER_SOURCE = env_int("GRIDCARE_VERIFICATION_CODES_PER_SOURCE", 20)
 
 # --- Meter data warehouse: Parquet under DATA_DIR, queried through Ibis ---
-# `duckdb://` (embedded, default), `spark://local` (PySpark local[*]) or `sc://host:15002`
-# (Spark Connect) — the same engine expressions run on each (docs/deploy.md).
-WAREHOUSE_URL = env_str("GRIDCARE_WAREHOUSE_URL", "duckdb://")
-WAREHOUSE_ROOT = Path(env_str("GRIDCARE_WAREHOUSE_ROOT", str(DATA_DIR / "warehouse")))
+# The engine: `duckdb://` (embedded, default), a Spark master URL as Spark writes it
+# (`local[*]`, `spark://host:7077`, `yarn`, `k8s://https://host:6443`) or Spark Connect
+# (`sc://host:15002`); Spark's settings as one JSON object. Both are parsed here, so a typo
+# stops the process at startup (docs/deploy.md, "Scale-out").
+_WAREHOUSE_ENGINE = env_parsed("GRIDCARE_WAREHOUSE_URL", "duckdb://", parse_engine_url)
+WAREHOUSE_URL = _WAREHOUSE_ENGINE.url
+SPARK_CONF = env_parsed(
+    "GRIDCARE_SPARK_CONF", "", lambda raw: parse_spark_conf(raw, _WAREHOUSE_ENGINE.kind)
+)
+WAREHOUSE_ROOT = env_local_folder("GRIDCARE_WAREHOUSE_ROOT", DATA_DIR / "warehouse")
 # Largest body POST /api/v1/metering/readings accepts (a head-end batch, not a bulk load).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("GRIDCARE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 

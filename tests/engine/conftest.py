@@ -1,9 +1,12 @@
-"""Engine test fixtures: one `backend` per engine (DuckDB, PySpark local) and small tables.
+"""Engine test fixtures: one `backend` per engine and small tables.
 
-`backend` is session-scoped and parametrized over `duckdb` and `pyspark`; the SparkSession
-starts once (local[2], UTC, no UI, 4 shuffle partitions). Mark a known gap with
-`@pytest.mark.notimpl(["pyspark"], reason="…")`: on that backend the test becomes a strict
-xfail, as Ibis does in its own suite.
+`backend` is session-scoped and parametrized over `duckdb`, `pyspark` (a SparkSession in
+this process: local[2], UTC, no UI, 4 shuffle partitions) and `spark-connect`: a Spark
+Connect server started once from the jar pyspark bundles (`spark-submit --class
+…SparkConnectServer`, on a free port), reached through `sc://127.0.0.1:<port>` as a
+utility's cluster would be. If that server cannot start, its tests fail with its log; they
+are never skipped. Mark a known gap with `@pytest.mark.notimpl(["pyspark"], reason="…")`:
+on that backend the test becomes a strict xfail, as Ibis does in its own suite.
 
 `mk` builds small inputs following `engine/schema.py`: Beijing wall-clock helpers, readings
 as Arrow tables, a Parquet store laid out as `<root>/readings/day=YYYY-MM-DD/data.parquet`,
@@ -14,6 +17,11 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import signal
+import socket
+import subprocess
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +31,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-BACKENDS = ("duckdb", "pyspark")
+BACKENDS = ("duckdb", "pyspark", "spark-connect")
+CONNECT_START_SECONDS = 300  # 20-40 s on an idle 2-core VM; minutes when it is busy
 BEIJING = timedelta(hours=8)
 STEP = timedelta(minutes=15)
 
@@ -55,12 +64,91 @@ def spark_session() -> Iterator[Any]:
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_connect_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`sc://127.0.0.1:<port>` of a Spark Connect server run from pyspark's own jars."""
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    from pyspark.find_spark_home import _find_spark_home
+
+    home = Path(_find_spark_home())
+    folder = tmp_path_factory.mktemp("spark_connect")
+    log_path = folder / "server.log"
+    port = _free_port()
+    command = [
+        str(home / "bin" / "spark-submit"),
+        "--class",
+        "org.apache.spark.sql.connect.service.SparkConnectServer",
+        "--master",
+        "local[2]",
+        "--driver-memory",
+        "1g",
+        *(f"--conf={k}={v}" for k, v in _CONNECT_SERVER_CONF.items()),
+        f"--conf=spark.connect.grpc.binding.port={port}",
+        f"--conf=spark.local.dir={folder}",
+    ]
+    env = {**os.environ, "SPARK_HOME": str(home)}
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
+    try:
+        _wait_for_port(server, port, log_path)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        _stop(server)
+
+
+_CONNECT_SERVER_CONF = {
+    "spark.connect.grpc.binding.address": "127.0.0.1",
+    "spark.ui.enabled": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.sql.codegen.wholeStage": "false",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for_port(server: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    """Until the server accepts connections; fails with its log if it exits or times out."""
+    deadline = time.monotonic() + CONNECT_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    state = f"exited with {server.returncode}" if server.poll() is not None else "timed out"
+    _stop(server)
+    log = log_path.read_text(encoding="utf-8", errors="replace")[-6000:]
+    pytest.fail(f"the Spark Connect server {state} on port {port}; its log:\n{log}")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server process this fixture started (and the JVM it became)."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Any:
     from gridcare.metering.engine.backend import connect, from_spark_session
 
     if request.param == "duckdb":
         return connect("duckdb://")
+    if request.param == "spark-connect":
+        return connect(request.getfixturevalue("spark_connect_url"))
     return from_spark_session(request.getfixturevalue("spark_session"))
 
 

@@ -72,7 +72,9 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
     meters, transformers = dims(mk)
     inc, full = tmp_path / "incremental", tmp_path / "full"
     build(mk, inc, DAYS[:3])
-    first = materialize.refresh(inc, DAYS[:3], meters, transformers, backend=con)
+    first = materialize.refresh(
+        root=inc, days=DAYS[:3], meters=meters, transformers=transformers, backend=con
+    )
     assert first.get("daily_tou").partitions == 3
     assert first.get("monthly").partitions == 2
     before = snapshot(inc)
@@ -80,7 +82,9 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
     assert [(e["day"], e["intervals"]) for e in events_before] == [(DAYS[2], 8)]
 
     build(mk, inc, DAYS[3:])
-    report = materialize.refresh(inc, DAYS[3:], meters, transformers, backend=con)
+    report = materialize.refresh(
+        root=inc, days=DAYS[3:], meters=meters, transformers=transformers, backend=con
+    )
     after = snapshot(inc)
     rewritten = {k for k in before if after.get(k) != before[k]}
     # Only February's month partitions, and the event that grew into the new day.
@@ -97,17 +101,19 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
     assert report.to_dict()["aggregates"][0]["name"] == "daily_tou"
 
     build(mk, full, DAYS)
-    materialize.refresh(full, DAYS, meters, transformers, backend=con)
+    materialize.refresh(root=full, days=DAYS, meters=meters, transformers=transformers, backend=con)
     assert mk.aggregates(con, inc) == mk.aggregates(con, full)
     events = mk.rows(con, materialize.read_aggregate(con, inc, "load_events"))
     assert [(e["day"], e["intervals"]) for e in events] == [(DAYS[2], 12)]
 
     # A re-import of a day already summed rebuilds that month's profile from its readings.
     build(mk, inc, DAYS[1:2], bump={DAYS[1]: 0.5})
-    materialize.refresh(inc, DAYS[1:2], meters, transformers, backend=con)
+    materialize.refresh(
+        root=inc, days=DAYS[1:2], meters=meters, transformers=transformers, backend=con
+    )
     shutil.rmtree(full)
     build(mk, full, DAYS, bump={DAYS[1]: 0.5})
-    materialize.refresh(full, DAYS, meters, transformers, backend=con)
+    materialize.refresh(root=full, days=DAYS, meters=meters, transformers=transformers, backend=con)
     assert mk.aggregates(con, inc) == mk.aggregates(con, full)
 
 
@@ -115,9 +121,13 @@ def test_refresh_of_a_day_without_readings_removes_its_partitions(backend, mk, t
     con = connect()  # reads back the same way whichever backend refreshed
     meters, transformers = dims(mk)
     build(mk, tmp_path, DAYS[:1])
-    materialize.refresh(tmp_path, DAYS[:1], meters, transformers, backend=backend)
+    materialize.refresh(
+        root=tmp_path, days=DAYS[:1], meters=meters, transformers=transformers, backend=backend
+    )
     shutil.rmtree(tmp_path / "readings" / f"day={DAYS[0].isoformat()}")
-    report = materialize.refresh(tmp_path, DAYS[:1], meters, transformers, backend=backend)
+    report = materialize.refresh(
+        root=tmp_path, days=DAYS[:1], meters=meters, transformers=transformers, backend=backend
+    )
     assert report.get("daily_tou").removed == 1
     daily = materialize.read_aggregate(con, tmp_path, "daily_tou")
     assert con.to_pyarrow(daily).num_rows == 0
@@ -140,7 +150,9 @@ def test_every_aggregate_is_equal_on_duckdb_and_spark(mk, spark_session, tmp_pat
     for name, con in (("duckdb", connect()), ("pyspark", from_spark_session(spark_session))):
         root = tmp_path / name
         build(mk, root, DAYS)
-        materialize.refresh(root, DAYS, meters, transformers, backend=con)
+        materialize.refresh(
+            root=root, days=DAYS, meters=meters, transformers=transformers, backend=con
+        )
         results[name] = mk.aggregates(connect(), root)  # read both back the same way
     assert all(results["duckdb"][name] for name in materialize.AGGREGATES)
     assert results["duckdb"] == results["pyspark"]
@@ -154,9 +166,13 @@ def test_an_event_grown_into_the_new_day_is_rewritten_on_either_backend(
     con = connect()  # reads back the same way whichever backend refreshed
     meters, transformers = dims(mk)
     build(mk, tmp_path, DAYS[:3])
-    materialize.refresh(tmp_path, DAYS[:3], meters, transformers, backend=backend)
+    materialize.refresh(
+        root=tmp_path, days=DAYS[:3], meters=meters, transformers=transformers, backend=backend
+    )
     build(mk, tmp_path, DAYS[3:])
-    report = materialize.refresh(tmp_path, DAYS[3:], meters, transformers, backend=backend)
+    report = materialize.refresh(
+        root=tmp_path, days=DAYS[3:], meters=meters, transformers=transformers, backend=backend
+    )
     events = mk.rows(con, materialize.read_aggregate(con, tmp_path, "load_events"))
     assert [(e["day"], e["kind"], e["intervals"]) for e in events] == [(DAYS[2], "heavy", 12)]
     assert report.get("load_events").partitions == 1
@@ -170,9 +186,13 @@ def test_profile_added_day_by_day_equals_the_month_built_at_once(mk, tmp_path) -
     inc, full = tmp_path / "incremental", tmp_path / "full"
     for day in DAYS[2:]:
         build(mk, inc, (day,))
-        materialize.refresh(inc, [day], meters, transformers, backend=con)
+        materialize.refresh(
+            root=inc, days=[day], meters=meters, transformers=transformers, backend=con
+        )
     build(mk, full, DAYS[2:])
-    materialize.refresh(full, DAYS[2:], meters, transformers, backend=con)
+    materialize.refresh(
+        root=full, days=DAYS[2:], meters=meters, transformers=transformers, backend=con
+    )
     month = date(2024, 2, 1)
     path = materialize.aggregate_dir(inc, "meter_profile") / f"month={month}" / "data.parquet"
     once = materialize.aggregate_dir(full, "meter_profile") / f"month={month}" / "data.parquet"
@@ -191,8 +211,16 @@ def test_profile_keeps_a_meter_missing_from_the_dimension(mk, tmp_path) -> None:
     without_m2 = mk.meters([("m1", "T1", 1, False), ("tot", "T1", 1, True)])
     build(mk, tmp_path / "all", DAYS[2:])
     build(mk, tmp_path / "some", DAYS[2:])
-    materialize.refresh(tmp_path / "all", DAYS[2:], meters, transformers, backend=con)
-    materialize.refresh(tmp_path / "some", DAYS[2:], without_m2, transformers, backend=con)
+    materialize.refresh(
+        root=tmp_path / "all", days=DAYS[2:], meters=meters, transformers=transformers, backend=con
+    )
+    materialize.refresh(
+        root=tmp_path / "some",
+        days=DAYS[2:],
+        meters=without_m2,
+        transformers=transformers,
+        backend=con,
+    )
     some = _month_profile(tmp_path / "some", DAYS[2])
     assert some.meter_ids.tolist() == ["m1", "m2", "tot"]
     assert some.to_arrow().equals(_month_profile(tmp_path / "all", DAYS[2]).to_arrow())
@@ -205,12 +233,18 @@ def test_profile_adds_a_meter_first_seen_on_the_added_day(mk, tmp_path) -> None:
     first = [r for r in day_rows(mk, DAYS[2]) if r[0] != "m2"]
     for root in (tmp_path / "inc", tmp_path / "full"):
         mk.write_store(root, mk.readings(first))
-    materialize.refresh(tmp_path / "inc", DAYS[2:3], meters, transformers, backend=con)
+    materialize.refresh(
+        root=tmp_path / "inc", days=DAYS[2:3], meters=meters, transformers=transformers, backend=con
+    )
     assert _month_profile(tmp_path / "inc", DAYS[2]).meter_ids.tolist() == ["m1", "tot"]
     for root in (tmp_path / "inc", tmp_path / "full"):
         build(mk, root, DAYS[3:])
-    materialize.refresh(tmp_path / "inc", DAYS[3:], meters, transformers, backend=con)
-    materialize.refresh(tmp_path / "full", DAYS[2:], meters, transformers, backend=con)
+    materialize.refresh(
+        root=tmp_path / "inc", days=DAYS[3:], meters=meters, transformers=transformers, backend=con
+    )
+    materialize.refresh(
+        root=tmp_path / "full", days=DAYS[2:], meters=meters, transformers=transformers, backend=con
+    )
     inc = _month_profile(tmp_path / "inc", DAYS[2])
     assert inc.meter_ids.tolist() == ["m1", "m2", "tot"]
     assert inc.readings[1].sum() == 96  # m2: one day
@@ -221,7 +255,9 @@ def test_materialised_profile_equals_the_meter_profiles_expression(mk, tmp_path)
     con = connect()
     meters, transformers = dims(mk)
     build(mk, tmp_path, DAYS)
-    materialize.refresh(tmp_path, DAYS, meters, transformers, backend=con)
+    materialize.refresh(
+        root=tmp_path, days=DAYS, meters=meters, transformers=transformers, backend=con
+    )
     readings = readings_table(con, tmp_path)
     expected = {
         (r["meter_id"], r["month"], r["slot"]): (r["readings"], r["mean_kwh"], r["share"])
@@ -256,10 +292,10 @@ def _import_and_refresh(
     meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
     transformers = mk.transformers([("T1", 25)])
     materialize.refresh(
-        store.root,
-        report.days,
-        meters,
-        transformers,
+        root=store.root,
+        days=report.days,
+        meters=meters,
+        transformers=transformers,
         backend=backend,
         additions=report.additions,
     )
@@ -287,10 +323,14 @@ def test_profile_adds_an_import_s_rows_to_a_summed_day_once(backend, mk, tmp_pat
     transformers = mk.transformers([("T1", 25)])
     additions = dict.fromkeys(report.days, "b2")
     again = {"backend": backend, "additions": additions}
-    materialize.refresh(tmp_path, report.days, meters, transformers, **again)
+    materialize.refresh(
+        root=tmp_path, days=report.days, meters=meters, transformers=transformers, **again
+    )
     assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
     rebuild = {"backend": backend}  # no additions: the month is summed again
-    materialize.refresh(tmp_path, report.days, meters, transformers, **rebuild)
+    materialize.refresh(
+        root=tmp_path, days=report.days, meters=meters, transformers=transformers, **rebuild
+    )
     assert json.loads((part / "_days.json").read_text())["added"] == {}
     assert _month_profile(tmp_path, month).to_arrow().equals(added.to_arrow())
 

@@ -19,8 +19,8 @@ STEP = timedelta(minutes=15)
 
 def expected_curve(store: Any) -> dict[tuple[str, datetime], list[float]]:
     curve: dict[tuple[str, datetime], list[float]] = defaultdict(lambda: [0.0, 0])
-    for meter, ts, kwh, _, _ in store.raw:
-        if meter == "tot1":  # the total meter is not a load
+    for meter, ts, kwh, quality, _ in store.raw:
+        if meter == "tot1" or quality == "S":  # the total meter is no load; S is not summed
             continue
         cell = curve[(store.transformer_of[meter], ts)]
         cell[0] += kwh * store.multiplier[meter] * 4

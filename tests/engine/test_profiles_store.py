@@ -59,10 +59,10 @@ def _import_day(mk: Any, store: Store, day: int, value: float) -> Any:
     report = put(records, store, meters=["M1", "M2"], batch_id=f"b{day}", now=AFTER)
     meters = mk.meters([("M1", "T1", 1, False), ("M2", "T1", 1, False)])
     materialize.refresh(
-        store.root,
-        report.days,
-        meters,
-        mk.transformers([("T1", 25)]),
+        root=store.root,
+        days=report.days,
+        meters=meters,
+        transformers=mk.transformers([("T1", 25)]),
         additions=report.additions,
     )
     return report

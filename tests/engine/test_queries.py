@@ -69,10 +69,19 @@ def test_refresh_with_another_calendar_compiles_its_own_queries(mk, tmp_path, mo
     con = connect()
     meters, transformers = dims(mk)
     build(mk, tmp_path, DAYS[:1])
-    materialize.refresh(tmp_path, DAYS[:1], meters, transformers, backend=con)
+    materialize.refresh(
+        root=tmp_path, days=DAYS[:1], meters=meters, transformers=transformers, backend=con
+    )
     flat = TouCalendar("flat", ((0, 1440, "all"),))
     fresh_process(monkeypatch)  # and a new process, so the disk is what is consulted
-    materialize.refresh(tmp_path, DAYS[:1], meters, transformers, tou=flat, backend=con)
+    materialize.refresh(
+        root=tmp_path,
+        days=DAYS[:1],
+        meters=meters,
+        transformers=transformers,
+        tou=flat,
+        backend=con,
+    )
     daily = con.to_pyarrow(materialize.read_aggregate(con, tmp_path, "daily_tou"))
     assert "kwh_all" in daily.column_names
     assert "kwh_peak" not in daily.column_names

@@ -57,14 +57,21 @@ def ingest(store: Store, records: list[dict[str, Any]], batch: str) -> Any:
 def refresh(root: Path, report: Any, dimensions: tuple[Any, Any], backend: Any) -> Any:
     meters, transformers = dimensions
     return materialize.refresh(
-        root, report.days, meters, transformers, backend=backend, additions=report.additions
+        root=root,
+        days=report.days,
+        meters=meters,
+        transformers=transformers,
+        backend=backend,
+        additions=report.additions,
     )
 
 
 def rebuilt(con: Any, mk: Any, store: Store, dimensions: tuple[Any, Any]) -> Any:
     """Every aggregate recomputed from all the readings (no shortcut)."""
     meters, transformers = dimensions
-    materialize.refresh(store.root, store.days(), meters, transformers, backend=con)
+    materialize.refresh(
+        root=store.root, days=store.days(), meters=meters, transformers=transformers, backend=con
+    )
     return mk.aggregates(con, store.root)
 
 
@@ -115,7 +122,7 @@ def test_a_mark_names_days_the_refresh_was_not_asked_for(mk, tmp_path) -> None: 
     store, dimensions = Store(tmp_path / "s"), dims(mk)
     ingest(store, day1(), "b1")  # never refreshed
     meters, transformers = dimensions
-    done = materialize.refresh(store.root, [], meters, transformers)
+    done = materialize.refresh(root=store.root, days=[], meters=meters, transformers=transformers)
     assert done.days == (DAY1,)
     assert done.get("daily_tou").rows == len(METER_IDS)
     assert pending.read(store.root) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 from django.conf import settings
@@ -13,8 +14,13 @@ from gridcare.customers.selectors import meter_contracted_capacities
 from gridcare.grid.selectors import meters_dimension_rows, transformers_dimension_rows
 from gridcare.metering.engine import schema
 
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
 
 def store_root() -> Path:
+    """GRIDCARE_WAREHOUSE_ROOT, created if missing (settings checked it is a writable
+    local folder)."""
     root = Path(settings.WAREHOUSE_ROOT)
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -56,12 +62,18 @@ def transformers_table() -> pa.Table:
 
 
 @lru_cache(maxsize=1)
-def _backend_for(url: str) -> object:
+def _backend_for(url: str, spark_conf: tuple[tuple[str, str], ...]) -> BaseBackend:
     from gridcare.metering.engine.backend import connect
 
-    return connect(url)
+    return connect(url, spark_conf=dict(spark_conf))
 
 
-def backend() -> object:
-    """The Ibis backend named by GRIDCARE_WAREHOUSE_URL (one per process)."""
-    return _backend_for(settings.WAREHOUSE_URL)
+def backend() -> BaseBackend:
+    """The Ibis backend that computes the aggregates: GRIDCARE_WAREHOUSE_URL with
+    GRIDCARE_SPARK_CONF. A Spark session is slow to start, so there is one per process; a
+    DuckDB connection is new each time, so nothing a refresh bound outlives it."""
+    if settings.WAREHOUSE_URL.startswith("duckdb://"):
+        from gridcare.metering.engine.backend import connect
+
+        return connect(settings.WAREHOUSE_URL)
+    return _backend_for(settings.WAREHOUSE_URL, tuple(sorted(settings.SPARK_CONF.items())))

@@ -13,7 +13,7 @@ Modules (each owns one concern):
 - `ingest`    the pipeline: parse → validate → dedupe → spike flags → merge into day
               partitions (last write wins, edit log) → gap estimation → `IngestReport`
 - `tou`       time-of-use calendars (`TouCalendar`, the Guangdong-style preset)
-- `backend`   `connect(url)`: an Ibis backend for `duckdb://…` or PySpark (`spark://local`)
+- `backend`   `connect(url)`: an Ibis backend for `duckdb://…` or PySpark (`url` lists the forms)
 - `aggregate` Ibis expressions: daily TOU kWh, monthly kWh, transformer load curve, daily
               peak and load rate, heavy-load/overload events, 96-point profiles,
               completeness, transformer-area line loss

@@ -32,12 +32,14 @@ from gridcare.metering.engine.tou import (
     slot_of_second,
 )
 
-MONTH = "month"
+MONTH = s.MONTH
 SLOT = "slot"
 INTERVAL = ibis.interval(minutes=s.INTERVAL_MINUTES)
 HEAVY = "heavy"
 OVERLOAD = "overload"
 KW_DECIMALS = 6  # load curve kW: a milliwatt
+_HELD_SUSPECT = -1  # `daily_tou` codes of readings held out of the buckets
+_HELD_OTHER = -2
 
 
 def _day(readings: ir.Table) -> ir.DateValue:
@@ -48,6 +50,17 @@ def _day(readings: ir.Table) -> ir.DateValue:
 def _month(day: ir.DateValue) -> ir.DateValue:
     # Not `truncate("M")`: DuckDB's date_trunc returns a TIMESTAMP, which Ibis types as date.
     return ibis.date(day.year(), day.month(), 1)
+
+
+def _plausible(kwh: ir.FloatingValue) -> ir.BooleanValue:
+    """A value a sum may take (`schema.PLAUSIBLE_KWH`): false for NaN and ±inf too, on
+    DuckDB and Spark alike (both order NaN above every number)."""
+    return kwh.between(-s.PLAUSIBLE_KWH, s.PLAUSIBLE_KWH)
+
+
+def _summable(readings: ir.Table) -> ir.BooleanValue:
+    """Readings that enter sums of energy: actual or estimated, with a plausible value."""
+    return (readings[s.QUALITY] != s.QUALITY_SUSPECT) & _plausible(readings[s.KWH])
 
 
 def _not_total(meters: ir.Table) -> ir.BooleanValue:
@@ -86,43 +99,70 @@ def _example_tables() -> tuple[ibis.BaseBackend, ir.Table, ir.Table, ir.Table]:
 
 
 def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir.Table:
-    """kWh per meter per Beijing day, split into the calendar's time-of-use buckets.
+    """kWh per meter per Beijing day, split into the calendar's time-of-use buckets: the
+    billing determinants, so suspect readings stay out of them.
 
-    Input: readings (meter_id, ts, kwh, [day]); meters (meter_id, multiplier).
-    Output: meter_id, day, kwh, `kwh_<bucket>` for each of `calendar.buckets` (0 when none),
-    all in true kWh (× multiplier); `intervals` = readings counted (any quality).
+    Input: readings (meter_id, ts, kwh, quality, [day]); meters (meter_id, multiplier).
+    Output (`schema.aggregate_columns("daily_tou")`): meter_id, day, kwh, `kwh_<bucket>`
+    for each of `calendar.buckets` (0 when none): actual and estimated readings only, in
+    true kWh (× multiplier); `intervals` = readings of any quality; `suspect_intervals` =
+    readings held for review (suspect, or an implausible value, see `schema`);
+    `suspect_kwh` = true kWh of the plausible suspect readings (not in `kwh`).
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
     >>> out = daily_tou(readings, meters, GUANGDONG_TOU).order_by("meter_id")
-    >>> con.to_pyarrow(out.select("meter_id", "kwh", "kwh_valley", "kwh_peak")).to_pylist()[:2]
-    [{'meter_id': 'm1', 'kwh': 3.0, 'kwh_valley': 3.0, 'kwh_peak': 0.0}, {'meter_id': 'm2', 'kwh': 1.0, 'kwh_valley': 1.0, 'kwh_peak': 0.0}]
+    >>> cols = ["meter_id", "kwh", "kwh_valley", "suspect_intervals", "suspect_kwh"]
+    >>> con.to_pyarrow(out.select(*cols)).to_pylist()[:2]
+    [{'meter_id': 'm1', 'kwh': 3.0, 'kwh_valley': 3.0, 'suspect_intervals': 0, 'suspect_kwh': 0.0}, {'meter_id': 'm2', 'kwh': 1.0, 'kwh_valley': 1.0, 'suspect_intervals': 0, 'suspect_kwh': 0.0}]
     """
+    plausible = _plausible(readings[s.KWH])
     r = readings.select(
-        s.METER_ID, s.KWH, **{s.DAY: _day(readings), "_sod": local_second_of_day(readings[s.TS])}
+        s.METER_ID,
+        s.KWH,
+        _summable=(readings[s.QUALITY] != s.QUALITY_SUSPECT) & plausible,
+        _suspect=(readings[s.QUALITY] == s.QUALITY_SUSPECT) & plausible,
+        **{s.DAY: _day(readings), "_sod": local_second_of_day(readings[s.TS])},
     )
-    r = r.select(s.METER_ID, s.KWH, s.DAY, _code=bucket_code_expr(r["_sod"], r[s.DAY], calendar))
-    aggs: dict[str, ir.Value] = {s.KWH: r[s.KWH].sum(), "intervals": r.count()}
-    for i, bucket in enumerate(calendar.buckets):
-        aggs[f"kwh_{bucket}"] = r[s.KWH].sum(where=r["_code"] == i)
+    # One code per reading, so that each sum is one comparison: the bucket of a summed
+    # reading, HELD_SUSPECT for a plausible suspect reading, HELD_OTHER for the rest.
+    code = ibis.cases(
+        (r["_summable"], bucket_code_expr(r["_sod"], r[s.DAY], calendar)),
+        (r["_suspect"], _HELD_SUSPECT),
+        else_=_HELD_OTHER,
+    )
+    r = r.select(s.METER_ID, s.KWH, s.DAY, _code=code)
+    aggs: dict[str, ir.Value] = {
+        s.INTERVALS: r.count(),
+        s.SUSPECT_INTERVALS: r.count(where=r["_code"] < 0),
+        s.SUSPECT_KWH: r[s.KWH].sum(where=r["_code"] == _HELD_SUSPECT),
+    }
+    for i, name in enumerate(calendar.buckets):
+        aggs[f"kwh_{name}"] = r[s.KWH].sum(where=r["_code"] == i)
     g = r.group_by([s.METER_ID, s.DAY]).aggregate(**aggs)
     m = meters.select(s.METER_ID, s.MULTIPLIER)
     j = g.join(m, s.METER_ID)
-    mult = j[s.MULTIPLIER]
-    energy = {
-        f"kwh_{b}": (j[f"kwh_{b}"].fill_null(0.0) * mult).name(f"kwh_{b}") for b in calendar.buckets
-    }
-    return j.select(s.METER_ID, s.DAY, (j[s.KWH] * mult).name(s.KWH), *energy.values(), "intervals")
+    buckets = {b: j[f"kwh_{b}"].fill_null(0.0) * j[s.MULTIPLIER] for b in calendar.buckets}
+    # The total is the buckets' sum: a fifth filtered sum per reading would cost more.
+    total = sum(buckets.values(), ibis.literal(0.0))
+    return j.select(
+        s.METER_ID,
+        s.DAY,
+        total.name(s.KWH),
+        *(v.name(f"kwh_{b}") for b, v in buckets.items()),
+        s.INTERVALS,
+        s.SUSPECT_INTERVALS,
+        (j[s.SUSPECT_KWH].fill_null(0.0) * j[s.MULTIPLIER]).name(s.SUSPECT_KWH),
+    )
 
 
 def monthly(daily: ir.Table) -> ir.Table:
     """Per meter per calendar month, from `daily_tou` output (or any per meter-day table).
 
-    Input: one row per meter and day (meter_id, day, kwh and any other `kwh*` columns,
-    summed; `intervals` if present).
+    Input: one row per meter and day (meter_id, day and numbers: kwh, `kwh_<bucket>`,
+    intervals, suspect_intervals, suspect_kwh), every number summed.
     Output: meter_id, month (date, first of the month), days (days with readings: the rows
-    counted, a third of the cost of counting distinct days), the summed `kwh*` columns and
-    `intervals`.
+    counted, a third of the cost of counting distinct days), the summed columns.
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
@@ -130,7 +170,7 @@ def monthly(daily: ir.Table) -> ir.Table:
     >>> con.to_pyarrow(out.select("month", "days", "kwh")).to_pylist()
     [{'month': datetime.date(2024, 1, 1), 'days': 1, 'kwh': 3.0}]
     """
-    sums = [c for c in daily.columns if c.startswith(s.KWH) or c == "intervals"]
+    sums = [c for c in daily.columns if c not in (s.METER_ID, s.DAY)]
     return daily.group_by([s.METER_ID, _month(daily[s.DAY]).name(MONTH)]).aggregate(
         days=daily.count(), **{c: daily[c].sum() for c in sums}
     )
@@ -139,11 +179,12 @@ def monthly(daily: ir.Table) -> ir.Table:
 def profile_sums(readings: ir.Table, *, by_month: bool = True) -> ir.Table:
     """Sufficient statistics of the 96-point profile, mergeable by adding them up.
 
-    Input: readings (meter_id, ts, kwh, quality, [day]); suspect readings (`S`) are left out.
+    Input: readings (meter_id, ts, kwh, quality, [day]); suspect readings (`S`) and
+    implausible values are left out (`schema`).
     Output: meter_id, [month,] slot (0..95, Beijing), kwh_sum (kWh, before multiplier),
     readings (count at that slot).
     """
-    r = readings.filter(readings[s.QUALITY].isnull() | (readings[s.QUALITY] != s.QUALITY_SUSPECT))
+    r = readings.filter(_summable(readings))
     keys: list[ir.Value] = [r[s.METER_ID]]
     if by_month:
         keys.append(_month(_day(r)).name(MONTH))
@@ -158,7 +199,7 @@ def profile_cells(readings: ir.Table, index: ir.Table, *, by_slot: bool = True) 
     `index` (meter_id, row) numbers the meters the month's sums already hold, so that rows
     come back keyed by a number and folding them needs no text: `cell` = row × 96 + slot,
     NULL for a meter outside the index, whose meter_id is given instead (NULL otherwise).
-    Suspect readings are left out.
+    Suspect readings and implausible values are left out.
 
     `by_slot`: sum per meter and slot first (with the count as `readings`), for many
     days; without it every reading is a cell of its own (no `readings` column: one each),
@@ -170,7 +211,7 @@ def profile_cells(readings: ir.Table, index: ir.Table, *, by_slot: bool = True) 
     >>> [tuple(r.values()) for r in con.to_pyarrow(out).to_pylist()]
     [(0, None, 0, 1.0, 1), (None, 'm2', 0, 0.5, 1), (None, 'tot', 0, 0.8, 1)]
     """
-    r = readings.filter(readings[s.QUALITY].isnull() | (readings[s.QUALITY] != s.QUALITY_SUSPECT))
+    r = readings.filter(_summable(readings))
     slot = slot_of_second(local_second_of_day(r[s.TS])).cast("int64").name(SLOT)
     if by_slot:  # grouped by text first: DuckDB does that faster than joining every reading
         cells = r.group_by([r[s.METER_ID], slot]).aggregate(
@@ -335,10 +376,11 @@ def line_loss(daily: ir.Table, meters: ir.Table) -> ir.Table:
 def transformer_load_curve(readings: ir.Table, meters: ir.Table) -> ir.Table:
     """15-minute load curve per transformer, in kW, from its non-total meters.
 
-    Input: readings (meter_id, ts, kwh, [day]); meters (meter_id, transformer_id,
-    multiplier, is_total).
+    Input: readings (meter_id, ts, kwh, quality, [day]); meters (meter_id, transformer_id,
+    multiplier, is_total). Suspect readings and implausible values are left out, as from
+    every sum (`schema`): a spike must not raise a load alarm, nor a NaN hide one.
     Output: transformer_id, day, ts (interval END), kw = Σ kwh × multiplier × 4,
-    meters (meters reporting in that interval).
+    meters (meters summed in that interval).
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> out = transformer_load_curve(readings, meters).order_by("ts")
@@ -346,7 +388,8 @@ def transformer_load_curve(readings: ir.Table, meters: ir.Table) -> ir.Table:
     [{'kw': 8.0, 'meters': 2}, {'kw': 8.0, 'meters': 1}]
     """
     m = meters.filter(_not_total(meters)).select(s.METER_ID, s.TRANSFORMER_ID, s.MULTIPLIER)
-    r = readings.select(s.METER_ID, s.TS, s.KWH, **{s.DAY: _day(readings)})
+    r = readings.filter(_summable(readings))
+    r = r.select(s.METER_ID, s.TS, s.KWH, **{s.DAY: _day(r)})
     j = r.join(m, s.METER_ID)
     energy = j[s.KWH] * j[s.MULTIPLIER]
     per_hour = 60 // s.INTERVAL_MINUTES

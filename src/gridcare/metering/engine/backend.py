@@ -1,15 +1,13 @@
 """The engine's compute backend: one URL picks DuckDB or PySpark, the expressions stay the same.
 
-| URL                    | backend                                                      |
-| ---------------------- | ------------------------------------------------------------ |
-| `duckdb://` (default)  | in-memory DuckDB reading the Parquet store directly           |
-| `duckdb:///path.db`    | DuckDB with a database file (spills, persists temp tables)   |
-| `spark://local`        | PySpark `local[*]` (`spark://local[4]` for 4 cores)          |
-| `sc://host:port`       | Spark Connect (needs `pyspark[connect]`)                      |
+The URL forms are `url`'s: `duckdb://` (default, in this process), a Spark master URL as
+Spark writes it (`local[*]`, `spark://host:7077`, `yarn`, `k8s://…`: a PySpark driver in
+this process) or `sc://host:15002` (Spark Connect, the driver runs on the server).
 
-Both run with the session time zone at UTC. For Spark the store root must be a path that
-the Spark driver and this process both see (local mode, or a shared mount): partitions are
-written by Spark and moved into place here.
+Every backend runs with the session time zone at UTC. For Spark the store root must be a
+folder that the driver, the executors and this process all see at the same path (local
+mode, or a shared mount): Spark reads and writes it as `file://` paths, and the partitions
+it writes are moved into place here.
 
 >>> con = connect()
 >>> is_spark(con)
@@ -19,7 +17,7 @@ False
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from gridcare.metering.engine import schema
+from gridcare.metering.engine.url import EngineKind, check_spark_conf, parse_engine_url
 
 READINGS_DIR = "readings"
 DATA_FILE = "data.parquet"
@@ -53,28 +52,28 @@ _SPARK_CONF = {
 }
 
 
-def connect(url: str = "duckdb://", **options: Any) -> BaseBackend:
-    """An Ibis backend for `url` (see the module table); `options` go to the backend.
+def connect(url: str = "duckdb://", *, spark_conf: Mapping[str, str] | None = None) -> BaseBackend:
+    """An Ibis backend for `url` (see `url.parse_engine_url`); `spark_conf` are Spark
+    settings (`url.parse_spark_conf`), e.g. `{"spark.sql.shuffle.partitions": "4"}`.
+    Raises ValueError for a URL that names no engine or settings it cannot take."""
+    target = parse_engine_url(url)
+    conf = check_spark_conf(spark_conf or {}, target.kind)
+    if target.kind is EngineKind.DUCKDB:
+        return ibis.connect(target.url)
+    builder: Any
+    if target.kind is EngineKind.SPARK_CONNECT:
+        # The Connect client's own builder: pyspark's generic one refuses a remote session
+        # in a process that also runs a local one (the engine tests run both).
+        from pyspark.sql.connect.session import SparkSession as RemoteSession
 
-    For `spark://local…` the `options` are Spark conf entries, e.g.
-    `connect("spark://local[2]", **{"spark.sql.shuffle.partitions": "4"})`.
-    """
-    if url.startswith("duckdb://"):
-        return ibis.connect(url, **options)
-    if url.startswith("spark://") or url.startswith("sc://"):
+        builder = RemoteSession.builder.remote(target.url)
+    else:
         from pyspark.sql import SparkSession
 
-        builder: Any = SparkSession.builder
-        if url.startswith("sc://"):
-            builder = builder.remote(url)
-        else:
-            master = url.removeprefix("spark://") or "local"
-            builder = builder.master("local[*]" if master == "local" else master)
-            builder = builder.config("spark.ui.enabled", "false")
-        for key, value in {**_SPARK_CONF, **options}.items():
-            builder = builder.config(key, value)
-        return from_spark_session(builder.getOrCreate())
-    raise ValueError(f"unsupported engine URL {url!r}: use duckdb://… , spark://local or sc://…")
+        builder = SparkSession.builder.master(target.url).config("spark.ui.enabled", "false")
+    for key, value in {**conf, **_SPARK_CONF}.items():
+        builder = builder.config(key, value)
+    return from_spark_session(builder.getOrCreate())
 
 
 def from_spark_session(session: Any) -> BaseBackend:
@@ -138,7 +137,15 @@ def read_partitioned(
 def spark_partitions(con: BaseBackend, base: Path, files: Sequence[str | Path]) -> Any:
     """A Spark DataFrame of hive-partitioned Parquet `files` under `base` (the partition
     column comes from the folder names)."""
-    return con._session.read.option("basePath", str(base)).parquet(*[str(f) for f in files])
+    reader = con._session.read.option("basePath", spark_path(base))
+    return reader.parquet(*[spark_path(f) for f in files])
+
+
+def spark_path(path: str | Path) -> str:
+    """`path` as Spark must see it: a `file://` URI, or a cluster whose default file system
+    is HDFS (YARN) would look for it there. Not `Path.as_uri()`: Spark takes the text as
+    written, and would look for `day%3D…` folders."""
+    return f"file://{Path(path).absolute()}"
 
 
 def store_path(store: Any) -> Path:

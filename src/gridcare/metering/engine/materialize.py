@@ -48,6 +48,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -76,7 +77,6 @@ from gridcare.metering.engine.backend import (
     connect,
     partition_files,
     read_partitioned,
-    store_path,
 )
 from gridcare.metering.engine.plans import (
     DAYS,
@@ -163,37 +163,30 @@ def read_aggregate(
 
 
 def refresh(
-    store_root: Any = None,
-    days: Iterable[date] = (),
-    meters: pa.Table | ir.Table | None = None,
-    transformers: pa.Table | ir.Table | None = None,
-    tou: TouCalendar = GUANGDONG_TOU,
-    backend: str | BaseBackend = "duckdb://",
-    power_factor: float = 0.9,
     *,
-    store: Any = None,
-    con: BaseBackend | None = None,
-    calendar: TouCalendar | None = None,
+    root: Path,
+    days: Iterable[date],
+    meters: pa.Table | ir.Table,
+    transformers: pa.Table | ir.Table,
+    backend: str | BaseBackend = "duckdb://",
+    tou: TouCalendar = GUANGDONG_TOU,
+    power_factor: float = 0.9,
     additions: Mapping[date, str] | None = None,
 ) -> RefreshReport:
     """Recompute every aggregate's partitions for the `days` an import touched.
 
-    `store_root` is the store's folder or an `io.Store`; `meters` (meter_id,
-    transformer_id, multiplier, is_total) and `transformers` (transformer_id, rated_kva)
-    are the dimensions (Arrow or Ibis tables); `backend` a URL for `connect` or a backend;
-    `power_factor` turns kVA ratings into kW for load rates. Day-level aggregates are
-    rebuilt from those days' readings only; months from the day-level results and the
-    profile sums (see the module docstring). `additions` maps touched days where one
-    import only added readings to that import's batch id (`IngestReport.added_only`).
-    The days of every import's mark (`pending`) are refreshed too, and the marks cleared
-    once every partition is written. The queries are compiled once per shape and kept
-    under `<root>/agg/_queries` (`queries`). `store`, `con` and `calendar` are accepted as
-    aliases of `store_root`, `backend` and `tou`.
+    `root` is the store's folder; `meters` (meter_id, transformer_id, multiplier, is_total)
+    and `transformers` (transformer_id, rated_kva) are the dimensions (Arrow or Ibis
+    tables); `backend` an engine URL for `backend.connect` or a connected backend; `tou`
+    the time-of-use calendar; `power_factor` turns kVA ratings into kW for load rates.
+    Day-level aggregates are rebuilt from those days' readings only; months from the
+    day-level results and the profile sums (see the module docstring). `additions` maps
+    touched days where one import only added readings to that import's batch id
+    (`IngestReport.added_only`). The days of every import's mark (`pending`) are refreshed
+    too, and the marks cleared once every partition is written. The queries are compiled
+    once per shape and kept under `<root>/agg/_queries` (`queries`).
     """
-    if (store_root is None and store is None) or meters is None or transformers is None:
-        raise TypeError("refresh() needs the store and the meters and transformers dimensions")
-    root = store_path(store_root if store_root is not None else store)
-    tou = calendar or tou
+    root = Path(root)
     marks = pending.read(root)
     touched = tuple(sorted(set(days).union(*(m for m in marks.values() if m))))
     months = tuple(sorted({d.replace(day=1) for d in touched}))
@@ -201,8 +194,7 @@ def refresh(
         pending.clear(root, marks)
         return RefreshReport((), (), ())
     additions = _own_additions(additions or {}, marks)
-    if con is None:
-        con = connect(backend) if isinstance(backend, str) else backend
+    con = connect(backend) if isinstance(backend, str) else backend
     session = Session(con, root / AGG_DIR / QUERIES_DIR)
     meters_a, transformers_a = _arrow(con, meters), _arrow(con, transformers)
     plans = Plans(session, meters_a.schema, transformers_a.schema, tou, power_factor)

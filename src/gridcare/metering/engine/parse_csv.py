@@ -48,7 +48,7 @@ def read_csv_header(path: Path) -> tuple[Layout, str]:
     except (OSError, EOFError) as exc:
         raise FileFormatError(
             "metering.file.unreadable",
-            f"{source}：无法读取文件（{exc.strerror or '读取失败'}）",
+            f"{source}：无法读取文件（{getattr(exc, 'strerror', None) or '读取失败'}）",
             source=source,
         ) from exc
     if not first.strip():

@@ -80,32 +80,30 @@ class Plans:
         key = "|".join((name, self._shape, *(schema_key(x) for x in sources)))
         return self.session.sql(key, build)
 
+    def _typed(self, name: str, sql: str) -> str:
+        """`sql` cast to the aggregate's one schema (`schema.aggregate_columns`): what a
+        backend infers differs (DuckDB sums integers to HUGEINT and writes DOUBLE, Spark
+        BIGINT), and Spark cannot read partitions of both types as one table. In SQL, not
+        with Ibis's `cast`, which leaves out a cast to the type Ibis already assumes."""
+        con = self.session.con
+        types = con.compiler.type_mapper
+        casts = ", ".join(
+            f"CAST({c} AS {types.from_ibis(ibis.dtype(t)).sql(con.dialect)}) AS {c}"
+            for c, t in s.aggregate_columns(name, self.calendar.buckets)
+        )
+        return f"SELECT {casts} FROM ({sql}) AS _gc_typed"
+
     # --- from the touched days' readings ---
-
-    def daily_tou(self) -> str:
-        return self._sql(
-            "daily_tou", lambda: agg.daily_tou(self.readings, self.meters, self.calendar)
-        )
-
-    def completeness(self) -> str:
-        return self._sql(
-            "completeness", lambda: agg.completeness(self.readings, self.meters, self.days)
-        )
-
-    def transformer_load(self) -> str:
-        return self._sql(
-            "transformer_load", lambda: agg.transformer_load_curve(self.readings, self.meters)
-        )
 
     def from_readings(self, name: str) -> str:
         """The SQL of the reading-level aggregate `name` (`daily_tou`, `completeness`,
         `transformer_load`)."""
-        builders: dict[str, Callable[[], str]] = {
-            "daily_tou": self.daily_tou,
-            "completeness": self.completeness,
-            "transformer_load": self.transformer_load,
+        builders: dict[str, Callable[[], ir.Table]] = {
+            "daily_tou": lambda: agg.daily_tou(self.readings, self.meters, self.calendar),
+            "completeness": lambda: agg.completeness(self.readings, self.meters, self.days),
+            "transformer_load": lambda: agg.transformer_load_curve(self.readings, self.meters),
         }
-        return builders[name]()
+        return self._typed(name, self._sql(name, builders[name]))
 
     def profile_cells(self, *, by_slot: bool) -> str:
         readings = placeholder(PROFILE_READINGS, READINGS_SCHEMA)
@@ -128,4 +126,4 @@ class Plans:
             "load_events": lambda: agg.load_events(table, self.transformers, self.power_factor),
             "monthly": lambda: agg.monthly(table),
         }
-        return self._sql(name, builders[name], source)
+        return self._typed(name, self._sql(name, builders[name], source))

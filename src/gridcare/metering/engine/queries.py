@@ -38,7 +38,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from gridcare.metering.engine.backend import is_spark, spark_partitions
+from gridcare.metering.engine.backend import is_spark, spark_partitions, spark_path
 from gridcare.metering.engine.io import sql_str  # both dialects double the quote
 
 #: The modules whose code shapes the compiled text: a change to any of them is a new key.
@@ -135,8 +135,15 @@ class Session:
 
     def bind_arrow(self, name: str, table: pa.Table) -> None:
         """`name` := an Arrow table (small dimensions, lists of days)."""
-        if self.spark:  # a temporary view of the memtable
-            self.con.create_view(name, ibis.memtable(table), overwrite=True)
+        if self.spark:
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            # Arrow straight in (pyspark 4), one chunk per column: Spark Connect refuses a
+            # table of several chunks where local Spark fell back to a slow pandas path.
+            # Spark infers no schema from an empty table: it is given then.
+            schema = None if table.num_rows else from_arrow_schema(table.schema)
+            frame = self.con._session.createDataFrame(table.combine_chunks(), schema)
+            frame.createOrReplaceTempView(name)
             return
         raw = self.con.con  # the DuckDB connection; the name is always a view
         raw.register(f"{name}_arrow", table)
@@ -154,7 +161,7 @@ class Session:
         """Write a query's rows as hive partitions by `key` under `target`."""
         if self.spark:
             frame = self.con._session.sql(sql)
-            frame.repartition(key).write.partitionBy(key).parquet(str(target))
+            frame.repartition(key).write.partitionBy(key).parquet(spark_path(target))
             return
         self.con.raw_sql(
             f"COPY ({sql}) TO {sql_str(target)} (FORMAT parquet, PARTITION_BY ({key}))"

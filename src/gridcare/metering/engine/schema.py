@@ -29,6 +29,17 @@ Meters dimension (given to the engine by the caller, never read from a database)
 | capacity_kva   | float64 | contracted capacity (kVA; may be null): bounds a reading   |
 
 Transformers dimension: transformer_id (string), rated_kva (float64).
+
+Materialised aggregates (`<root>/agg/<name>/<key>=YYYY-MM-DD/data.parquet`): the columns
+and types of each are `aggregate_columns(name, buckets)` below, one definition for every
+backend. Each query casts its result to them (`plans`), so DuckDB and Spark write the
+same Parquet types and either can read partitions the other wrote. `meter_profile` is
+written from NumPy with `profiles.PROFILE_SCHEMA`.
+
+Sums of energy take actual (`A`) and estimated (`E`) readings whose value is plausible
+(`PLAUSIBLE_KWH`, also never NaN or ±inf); suspect readings (`S`) and implausible values
+are counted instead (`suspect_intervals`, and the kWh of the plausible suspect readings
+as `suspect_kwh`), so billing can hold a meter-day for review rather than bill a spike.
 """
 
 from __future__ import annotations
@@ -69,3 +80,85 @@ NEW_KWH: Final = "new_kwh"
 OLD_BATCH_ID: Final = "old_batch_id"
 OLD_QUALITY: Final = "old_quality"
 EDITED_AT: Final = "edited_at"
+
+# --- aggregates ---
+#: No 15-minute reading, before the multiplier, comes near this (4 GW through one meter):
+#: a sum leaves out anything beyond it, and NaN and ±inf, whatever the import let through.
+PLAUSIBLE_KWH: Final = 1.0e6
+INTERVALS: Final = "intervals"
+SUSPECT_INTERVALS: Final = "suspect_intervals"
+SUSPECT_KWH: Final = "suspect_kwh"
+MONTH: Final = "month"
+
+_F64, _I64, _STR, _DATE = "float64", "int64", "string", "date"
+_TS: Final = "timestamp('UTC', 6)"  # Ibis type text: microseconds, UTC
+_COUNTS = ("expected", "received", "actual", "estimated", "suspect", "missing")
+_AGGREGATE_COLUMNS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "completeness": (
+        (METER_ID, _STR),
+        (DAY, _DATE),
+        *((c, _I64) for c in _COUNTS),
+        ("completeness", _F64),
+    ),
+    "transformer_load": (
+        (TRANSFORMER_ID, _STR),
+        (DAY, _DATE),
+        (TS, _TS),
+        ("kw", _F64),
+        ("meters", _I64),
+    ),
+    "transformer_peak": (
+        (TRANSFORMER_ID, _STR),
+        (DAY, _DATE),
+        ("peak_kw", _F64),
+        ("peak_ts", _TS),
+        ("avg_kw", _F64),
+        (INTERVALS, _I64),
+        (RATED_KVA, _F64),
+        ("load_rate", _F64),
+    ),
+    "transformer_completeness": (
+        (TRANSFORMER_ID, _STR),
+        (DAY, _DATE),
+        ("meters", _I64),
+        ("meters_complete", _I64),
+        ("meters_silent", _I64),
+        *((c, _I64) for c in _COUNTS),
+        ("completeness", _F64),
+    ),
+    "line_loss": (
+        (TRANSFORMER_ID, _STR),
+        (DAY, _DATE),
+        ("input_kwh", _F64),
+        ("output_kwh", _F64),
+        ("loss_kwh", _F64),
+        ("loss_rate", _F64),
+        ("meters_reporting", _I64),
+        ("meters", _I64),
+    ),
+    "load_events": (
+        (TRANSFORMER_ID, _STR),
+        ("kind", _STR),
+        ("start_ts", _TS),
+        ("end_ts", _TS),
+        (INTERVALS, _I64),
+        ("max_load_rate", _F64),
+        (DAY, _DATE),
+    ),
+}
+
+
+def aggregate_columns(name: str, buckets: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
+    """(column, Ibis type) of the materialised aggregate `name`, partition key included;
+    `daily_tou` and `monthly` have a `kwh_<bucket>` column per time-of-use bucket.
+
+    >>> [c for c, _ in aggregate_columns("daily_tou", ("peak", "valley"))]
+    ['meter_id', 'day', 'kwh', 'kwh_peak', 'kwh_valley', 'intervals', 'suspect_intervals', 'suspect_kwh']
+    """
+    energy = ((KWH, _F64), *((f"{KWH}_{b}", _F64) for b in buckets))
+    held = ((INTERVALS, _I64), (SUSPECT_INTERVALS, _I64), (SUSPECT_KWH, _F64))
+    if name == "daily_tou":
+        return ((METER_ID, _STR), (DAY, _DATE), *energy, *held)
+    if name == "monthly":
+        return ((METER_ID, _STR), (MONTH, _DATE), ("days", _I64), *energy, *held)
+    return _AGGREGATE_COLUMNS[name]
