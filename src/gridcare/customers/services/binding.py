@@ -17,12 +17,11 @@ from gridcare.core.privacy import mask_mobile
 from gridcare.core.validators import normalize_account_number
 from gridcare.customers.models import Account, AccountBinding, BindingChallenge
 from gridcare.customers.services.verification import (
-    code_digest,
+    challenge_seal,
     code_matches,
     expiry,
-    new_code,
     send_on_commit,
-    throttle,
+    throttle_requests,
 )
 
 
@@ -46,26 +45,16 @@ def account_bind_request(*, actor: User, account_number: str) -> BindingChalleng
     if AccountBinding.objects.filter(user=actor, account=account, revoked_at__isnull=True).exists():
         raise DomainError("customers.binding.already_bound", "该户号已绑定到您的账号")
     now = timezone.now()
-    throttle(
-        BindingChallenge.objects.filter(account=account),
+    throttle_requests(
+        to_target=BindingChallenge.objects.filter(account=account),
+        from_source=BindingChallenge.objects.filter(user=actor),
         now=now,
-        per_minute=1,
-        per_hour=settings.VERIFICATION_CODES_PER_HOUR,
         code="customers.binding.too_frequent",
     )
-    throttle(
-        BindingChallenge.objects.filter(user=actor),
-        now=now,
-        per_minute=3,
-        per_hour=settings.VERIFICATION_CODES_PER_HOUR_PER_SOURCE,
-        code="customers.binding.too_frequent",
-    )
-    code = new_code()
     challenge = BindingChallenge.objects.create(
         user=actor, account=account, code_digest="", expires_at=expiry(now)
     )
-    challenge.code_digest = code_digest(challenge.pk, code)
-    challenge.save(update_fields=["code_digest"])
+    code = challenge_seal(challenge)
     send_on_commit(
         mobile=account.registered_mobile,
         text=f"【GridCare】您正在绑定户号{account.number}，验证码 {code}，5 分钟内有效。"

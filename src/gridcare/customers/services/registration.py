@@ -22,12 +22,11 @@ from gridcare.core.validators import normalize_mobile
 from gridcare.customers.choices import AGREEMENT_VERSION, Agreement
 from gridcare.customers.models import ConsentRecord, SignupChallenge
 from gridcare.customers.services.verification import (
-    code_digest,
+    challenge_seal,
     code_matches,
     expiry,
-    new_code,
     send_on_commit,
-    throttle,
+    throttle_requests,
 )
 
 
@@ -47,27 +46,16 @@ def signup_code_request(*, mobile: str, ip: str | None) -> SignupChallenge:
     mobile = normalize_mobile(mobile)
     _refuse_registered(mobile)
     now = timezone.now()
-    throttle(
-        SignupChallenge.objects.filter(mobile=mobile),
+    throttle_requests(
+        to_target=SignupChallenge.objects.filter(mobile=mobile),
+        from_source=SignupChallenge.objects.filter(ip=ip) if ip else None,
         now=now,
-        per_minute=1,
-        per_hour=settings.VERIFICATION_CODES_PER_HOUR,
         code="customers.signup.too_frequent",
     )
-    if ip:
-        throttle(
-            SignupChallenge.objects.filter(ip=ip),
-            now=now,
-            per_minute=3,
-            per_hour=settings.VERIFICATION_CODES_PER_HOUR_PER_SOURCE,
-            code="customers.signup.too_frequent",
-        )
-    code = new_code()
     challenge = SignupChallenge.objects.create(
         mobile=mobile, ip=ip, code_digest="", expires_at=expiry(now)
     )
-    challenge.code_digest = code_digest(challenge.pk, code)
-    challenge.save(update_fields=["code_digest"])
+    code = challenge_seal(challenge)
     send_on_commit(
         mobile=mobile,
         text=f"【GridCare】您正在注册网上营业厅账号，验证码 {code}，5 分钟内有效。"

@@ -55,6 +55,39 @@ def throttle(
         raise RateLimited(code, "验证码发送过于频繁，请稍后再试")
 
 
+def throttle_requests(
+    *,
+    to_target: QuerySet[Model],
+    from_source: QuerySet[Model] | None,
+    now: dt.datetime,
+    code: str,
+) -> None:
+    """Both limits every code request obeys: the one receiving the code (a mobile or an
+    account: one a minute, `VERIFICATION_CODES_PER_HOUR` an hour, so nobody's phone is
+    flooded) and the one asking (a login or an IP address: three a minute,
+    `VERIFICATION_CODES_PER_HOUR_PER_SOURCE` an hour, so one client cannot text many)."""
+    throttle(
+        to_target, now=now, per_minute=1, per_hour=settings.VERIFICATION_CODES_PER_HOUR, code=code
+    )
+    if from_source is not None:
+        throttle(
+            from_source,
+            now=now,
+            per_minute=3,
+            per_hour=settings.VERIFICATION_CODES_PER_HOUR_PER_SOURCE,
+            code=code,
+        )
+
+
+def challenge_seal(challenge: Model) -> str:
+    """A new code for a just-created challenge, whose row keeps only its keyed digest (the
+    digest is keyed by the row's id, so the row must exist first)."""
+    code = new_code()
+    challenge.code_digest = code_digest(challenge.pk, code)  # type: ignore[attr-defined]
+    challenge.save(update_fields=["code_digest"])
+    return code
+
+
 def send_on_commit(*, mobile: str, text: str, key: str, withdraw: Callable[[], None]) -> None:
     """Send once the challenge has committed, so a rollback never leaks a code. A gateway
     that refuses withdraws the challenge and answers 503: a code that never arrived must
