@@ -137,7 +137,8 @@ def tou_daily(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     )
     scaled = ", ".join(f"coalesce(kwh_{p}, 0) * m.multiplier AS kwh_{p}" for p in PERIODS)
     sql = f"""
-        WITH r AS (SELECT meter_id, day, kwh, {MINUTE_OF_DAY} AS m FROM readings),
+        WITH r AS (SELECT meter_id, day, {BILLABLE_KWH} AS kwh, {MINUTE_OF_DAY} AS m
+                   FROM readings),
         c AS (SELECT meter_id, day, kwh, {code} AS code FROM r),
         g AS (SELECT meter_id, day, sum(kwh) AS kwh, {sums} FROM c GROUP BY meter_id, day)
         SELECT g.meter_id, g.day, g.kwh * m.multiplier AS kwh, {scaled}
@@ -149,14 +150,20 @@ def tou_daily(con: duckdb.DuckDBPyConnection, out: Path) -> int:
 def transformer_load(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     """Per transformer and interval end `ts`: load kW (Σ customer kWh × multiplier × 4)
     and load rate (kW / rated kVA, power factor taken as 1)."""
-    sql = """
+    sql = f"""
         SELECT m.transformer_id, r.ts, sum(r.kwh * m.multiplier) * 4 AS kw,
                sum(r.kwh * m.multiplier) * 4 / any_value(t.rated_kva) AS load_rate
-        FROM readings r JOIN meters m USING (meter_id) JOIN transformers t USING (transformer_id)
+        FROM (SELECT meter_id, ts, {BILLABLE_KWH} AS kwh FROM readings) r JOIN meters m USING (meter_id) JOIN transformers t USING (transformer_id)
         WHERE NOT m.is_total
         GROUP BY m.transformer_id, r.ts
     """
     return _copy(con, sql, out)
+
+
+#: What the engine sums (issue 23): actual and estimated readings with plausible values
+#: only; a suspect reading is counted apart (not here) and never summed.
+SUMMABLE = "quality <> 'S' AND kwh BETWEEN -1e6 AND 1e6"
+BILLABLE_KWH = f"CASE WHEN {SUMMABLE} THEN kwh ELSE 0 END"
 
 
 def profiles(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -168,7 +175,7 @@ def profiles(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     sql = f"""
         WITH s AS (
             SELECT meter_id, ({LOCAL_START_SECONDS} % 86400) // 900 AS slot, avg(kwh) AS mean_kwh
-            FROM readings GROUP BY ALL
+            FROM readings WHERE {SUMMABLE} GROUP BY ALL
         ), t AS (SELECT meter_id, sum(mean_kwh) AS day_kwh FROM s GROUP BY meter_id)
         SELECT meter_id, slot, mean_kwh, mean_kwh / nullif(day_kwh, 0) AS share
         FROM s JOIN t USING (meter_id)

@@ -44,9 +44,9 @@ DAY_S = 86_400
 
 # The columns each aggregate reads (`pipeline` reads their union once).
 COLUMNS = {
-    "tou_daily": ("meter_id", "ts", "kwh", "day"),
-    "transformer_load": ("meter_id", "ts", "kwh"),
-    "profiles": ("meter_id", "ts", "kwh"),
+    "tou_daily": ("meter_id", "ts", "kwh", "quality", "day"),
+    "transformer_load": ("meter_id", "ts", "kwh", "quality"),
+    "profiles": ("meter_id", "ts", "kwh", "quality"),
     "quality": ("meter_id", "kwh", "quality", "day"),
 }
 
@@ -111,6 +111,18 @@ def _day_dates(df: pd.DataFrame) -> pd.Series:
     return df["day"].cat.rename_categories(pd.to_datetime(df["day"].cat.categories).date)
 
 
+def summable(df: pd.DataFrame) -> np.ndarray:
+    """What the engine sums (issue 23): actual and estimated readings with plausible values
+    (NaN and ±inf fail the comparison); a suspect reading is never summed."""
+    kwh = df["kwh"].to_numpy()
+    return (df["quality"] != "S").to_numpy() & (np.abs(kwh) <= 1e6)
+
+
+def billable_kwh(df: pd.DataFrame) -> np.ndarray:
+    """kWh where summable, else 0 (the row still counts for its meter-day or interval)."""
+    return np.where(summable(df), df["kwh"].to_numpy(), 0.0)
+
+
 def tou_daily(df: pd.DataFrame, meters: pd.DataFrame, out: Path) -> int:
     """Per meter and day: true kWh (× multiplier) in total and per TOU period."""
     minute = local_seconds(df) % DAY_S // 60
@@ -121,7 +133,7 @@ def tou_daily(df: pd.DataFrame, meters: pd.DataFrame, out: Path) -> int:
     period[_in(minute, PEAK_MINUTES)] = PERIODS.index("peak")
     period[critical_month & _in(minute, CRITICAL_MINUTES)] = PERIODS.index("critical")
     sums = (
-        df.assign(period=period)
+        df.assign(period=period, kwh=billable_kwh(df))
         .groupby(["meter_id", "day", "period"], observed=True)["kwh"]
         .sum()
         .unstack("period", fill_value=0.0)
@@ -153,7 +165,7 @@ def transformer_load(
     customer = per_reading(df["meter_id"], ~meters["is_total"], False)
     ids = meters["transformer_id"].astype("category")
     transformer = per_reading(df["meter_id"], ids.cat.codes, -1)[customer]
-    true_kwh = df["kwh"].to_numpy() * per_reading(df["meter_id"], meters["multiplier"], 0.0)
+    true_kwh = billable_kwh(df) * per_reading(df["meter_id"], meters["multiplier"], 0.0)
     rows = pd.DataFrame(
         {
             "transformer_id": pd.Categorical.from_codes(transformer, ids.cat.categories),
@@ -171,6 +183,7 @@ def transformer_load(
 
 def profiles(df: pd.DataFrame, out: Path) -> int:
     """Per meter, the 96-point shape (long): mean kWh per Beijing slot and its share."""
+    df = df[summable(df)]
     slot = pd.Series(local_seconds(df) % DAY_S // 900, index=df.index, name="slot")
     means = df["kwh"].groupby([df["meter_id"], slot], observed=True).mean().rename("mean_kwh")
     total = means.groupby(level="meter_id", observed=True).transform("sum")
