@@ -139,6 +139,18 @@ def test_a_csv_body_with_control_characters_is_refused_naming_its_line(
     assert_chinese_error(error)
 
 
+def test_a_csv_body_mixing_crlf_and_lf_line_ends_is_imported(world: World, client_for) -> None:
+    # Found by the fuzz test: DuckDB's reader refused the mix (400 metering.file.unreadable).
+    body = (
+        b"meter,ts,kwh\r\nMA0001,2026-11-21T00:15:00+08:00,1.0\n"
+        b"MA0001,2026-11-21T00:30:00+08:00,1.5\r\nnot a reading\n"
+    )
+    response = client_for("admin").post(f"{API}/metering/readings", body, content_type="text/csv")
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    assert (answer["accepted"], answer["rejected"]) == (2, 1)
+
+
 def test_the_document_states_the_limits_the_server_enforces(db: None) -> None:
     customer = _body_schema("/api/v1/customers")
     assert customer["additionalProperties"] is False

@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from gridcare.testing.personas import ACCOUNT_A, ALICE_MOBILE, PASSWORD, World
+from gridcare.customers.models import Account
+from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, ALICE_MOBILE, PASSWORD, World
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_smoke import log_in
 
@@ -22,6 +23,9 @@ DAYS = [dt.date(2026, 11, 20), dt.date(2026, 11, 21)]
 @pytest.fixture
 def readings(live_world: World, settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.WAREHOUSE_ROOT = tmp_path / "warehouse"
+    # MB0001 draws up to 480 kW: a large business account (the importer rejects readings
+    # beyond 4 × the contracted kVA, `metering.vee.over_capacity`).
+    Account.objects.filter(number=ACCOUNT_B).update(contracted_capacity_kva=400)
     lines = ["meter,ts,kwh"]
     for day in DAYS:
         start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA)

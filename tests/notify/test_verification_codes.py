@@ -101,7 +101,11 @@ def test_check_deploy_fails_with_the_recording_sender(settings: Any) -> None:
     assert "gridcare.E001" in str(excinfo.value)
 
 
-def test_check_deploy_passes_our_checks_with_real_gateways(settings: Any, capsys: Any) -> None:
+def test_check_deploy_passes_our_checks_with_real_gateways(
+    settings: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    # The browser tests' conftest sets it for Playwright; Django's own deploy check refuses it.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.VERIFICATION_CODE_BACKEND = SMS_SENDER
     settings.NOTIFY_SMS_GATEWAY_URL = "https://sms.example.cn/send"
     settings.NOTIFY_WECHAT_GATEWAY_URL = "https://wx.example.cn/send"

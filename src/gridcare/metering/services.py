@@ -175,7 +175,9 @@ def readings_import_csv_body(
     folder = Path(settings.DATA_DIR) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix="api-", suffix=".csv") as handle:
-        handle.write(body)
+        # A request body's line ends are the client library's, not data: DuckDB's CSV reader
+        # gives up on a mix of CRLF and LF (found by the API fuzz test), so one kind is kept.
+        handle.write(body.replace(b"\r\n", b"\n"))
         handle.flush()
         return readings_import_files(actor=actor, paths=[Path(handle.name)], source=source)
 
