@@ -23,6 +23,7 @@ from gridcare.customers.models import Account, Customer, Interaction
 from gridcare.customers.schemas import (
     AccountDetailOut,
     AccountFilter,
+    AccountNumberPath,
     AccountOut,
     BindConfirmIn,
     BindRequestIn,
@@ -198,7 +199,7 @@ def binding_confirm(request: HttpRequest, payload: BindConfirmIn) -> Status[Acco
 
 
 @accounts_router.delete("/bindings/{number}", response={204: None, **ERRORS})
-def binding_delete(request: HttpRequest, number: str) -> Status[None]:
+def binding_delete(request: HttpRequest, number: AccountNumberPath) -> Status[None]:
     user = acting_user(request)
     require_customer(user)
     services.account_unbind(actor=user, account_number=number)

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 
 from gridcare.core.privacy import mask_address_detail, mask_id_number, mask_mobile, mask_name
 from gridcare.core.schemas import NO_NUL, NOT_BLANK, StrictIn, coded
@@ -146,6 +146,8 @@ AccountNumber = Annotated[
     Field(pattern=ACCOUNT_NUMBER),
     coded("customers.account.number_invalid", "户号应为 13 位数字"),
 ]
+#: A 户号 in a path: the pattern also tells `/bindings/request` (POST) from a number.
+AccountNumberPath = Path[AccountNumber]
 
 
 class BindRequestIn(StrictIn):
