@@ -96,11 +96,16 @@ def _write_each_day(
     con = ws.con
     meters, meter_enum = names
     batch = f"{sql_str(batch_id)}::ENUM({sql_str(batch_id)})"
+    # The meter ENUM is cast on the meters side of the join, once per meter: cast per
+    # reading after the join, L's write step took 7.0/7.4 s against 6.2/5.9 s this way
+    # (same bench run, 2026-12-06, DuckDB 2.0.1; 4 synthetic days of 1.9 M readings:
+    # 2.1–2.5 s against 1.2–1.6 s).
     named = (
-        f"SELECT m.meter_id::{meter_enum} AS meter_id, m.meter_id AS name,"
-        f" make_timestamptz(c.ts_us) AS ts, c.kwh, c.quality, {batch} AS batch_id, c.midx,"
-        " c.ts_us, c.old_kwh, c.old_quality::VARCHAR AS old_quality, c.old_batch_id, c.had_old"
-        f" FROM ({changes}) c JOIN {meters} m ON c.midx = m.midx"
+        "SELECT m.meter_id, m.name, make_timestamptz(c.ts_us) AS ts, c.kwh, c.quality,"
+        f" {batch} AS batch_id, c.midx, c.ts_us, c.old_kwh,"
+        " c.old_quality::VARCHAR AS old_quality, c.old_batch_id, c.had_old"
+        f" FROM ({changes}) c JOIN (SELECT midx, meter_id::{meter_enum} AS meter_id,"
+        f" meter_id AS name FROM {meters}) m ON c.midx = m.midx"
     )
     columns = ", ".join(schema.READING_COLUMNS)
     as_text = (
