@@ -337,4 +337,4 @@ def test_unbinding_a_malformed_account_number_is_a_400(
 
     assert response.status_code == 400
     body = assert_schema(response)
-    assert (body["code"], body["field"]) == ("customers.account.number_invalid", "account_number")
+    assert (body["code"], body["field"]) == ("customers.account.number_invalid", "number")
