@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from gridcare.core.audit import audit_record
-from gridcare.core.errors import ConcurrentChange, DomainError, NotFound, RateLimited
+from gridcare.core.errors import DomainError, NotFound
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.validators import normalize_account_number
 from gridcare.customers.models import Account, AccountBinding, BindingChallenge
 from gridcare.customers.services.verification import (
+    challenge_check,
+    challenge_consume,
     challenge_seal,
-    code_matches,
     expiry,
     send_on_commit,
     throttle_requests,
@@ -86,15 +85,7 @@ def account_bind_confirm(*, actor: User, account_number: str, code: str) -> Acco
     challenge = BindingChallenge.objects.filter(
         user=actor, account=account, consumed_at__isnull=True, expires_at__gt=now
     ).first()
-    if challenge is None:
-        raise DomainError(
-            "customers.binding.no_code", "验证码已过期或未发送，请重新获取", field="code"
-        )
-    if challenge.attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
-        raise RateLimited("customers.binding.too_many_attempts", "验证码错误次数过多，请重新获取")
-    if not code_matches(challenge.pk, challenge.code_digest, code):
-        BindingChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
-        raise DomainError("customers.binding.wrong_code", "验证码不正确", field="code")
+    challenge = challenge_check(challenge, code, flow="binding")
     return _binding_complete(actor=actor, account=account, challenge=challenge, now=now)
 
 
@@ -102,12 +93,7 @@ def account_bind_confirm(*, actor: User, account_number: str, code: str) -> Acco
 def _binding_complete(
     *, actor: User, account: Account, challenge: BindingChallenge, now: dt.datetime
 ) -> AccountBinding:
-    # Compare-and-set: a code is good for exactly one binding, even under double submits.
-    claimed = BindingChallenge.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(
-        consumed_at=now
-    )
-    if claimed != 1:
-        raise ConcurrentChange("customers.binding.code_used", "验证码已使用，请重新获取")
+    challenge_consume(challenge, now=now, flow="binding")
     binding, _ = AccountBinding.objects.get_or_create(user=actor, account=account, revoked_at=None)
     audit_record(actor=actor, action="customers.binding.confirm", obj=account)
     return binding

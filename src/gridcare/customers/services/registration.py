@@ -8,13 +8,11 @@ named by their number to be theirs).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from gridcare.core.audit import audit_record
-from gridcare.core.errors import ConcurrentChange, DomainError, RateLimited
+from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.services import customer_user_register
@@ -22,8 +20,9 @@ from gridcare.core.validators import normalize_mobile
 from gridcare.customers.choices import AGREEMENT_VERSION, Agreement
 from gridcare.customers.models import ConsentRecord, SignupChallenge
 from gridcare.customers.services.verification import (
+    challenge_check,
+    challenge_consume,
     challenge_seal,
-    code_matches,
     expiry,
     send_on_commit,
     throttle_requests,
@@ -102,15 +101,7 @@ def signup_complete(
     challenge = SignupChallenge.objects.filter(
         mobile=mobile, consumed_at__isnull=True, expires_at__gt=now
     ).first()
-    if challenge is None:
-        raise DomainError(
-            "customers.signup.no_code", "验证码已过期或未发送，请重新获取", field="code"
-        )
-    if challenge.attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
-        raise RateLimited("customers.signup.too_many_attempts", "验证码错误次数过多，请重新获取")
-    if not code_matches(challenge.pk, challenge.code_digest, code):
-        SignupChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
-        raise DomainError("customers.signup.wrong_code", "验证码不正确", field="code")
+    challenge = challenge_check(challenge, code, flow="signup")
     return _signup_finish(
         challenge=challenge, mobile=mobile, password=password, display_name=display_name, ip=ip
     )
@@ -120,12 +111,7 @@ def signup_complete(
 def _signup_finish(
     *, challenge: SignupChallenge, mobile: str, password: str, display_name: str, ip: str | None
 ) -> User:
-    # Compare-and-set: one code registers one login, even under double submits.
-    claimed = SignupChallenge.objects.filter(pk=challenge.pk, consumed_at__isnull=True).update(
-        consumed_at=timezone.now()
-    )
-    if claimed != 1:
-        raise ConcurrentChange("customers.signup.code_used", "验证码已使用，请重新获取")
+    challenge_consume(challenge, now=timezone.now(), flow="signup")
     user = customer_user_register(mobile=mobile, password=password, display_name=display_name)
     record = ConsentRecord(
         user=user,

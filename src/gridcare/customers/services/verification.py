@@ -13,15 +13,19 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 
-from gridcare.core.errors import RateLimited, Unavailable
+from gridcare.core.errors import ConcurrentChange, DomainError, RateLimited, Unavailable
 from gridcare.customers.codes import CodeNotSent, code_sender
 
 logger = logging.getLogger(__name__)
+
+#: A challenge row (BindingChallenge, SignupChallenge).
+C = TypeVar("C", bound=Any)
 
 
 def new_code() -> str:
@@ -86,6 +90,33 @@ def challenge_seal(challenge: Model) -> str:
     challenge.code_digest = code_digest(challenge.pk, code)  # type: ignore[attr-defined]
     challenge.save(update_fields=["code_digest"])
     return code
+
+
+def challenge_check(challenge: C | None, code: str, *, flow: str) -> C:
+    """Refuse a missing or expired challenge, one out of tries, or a wrong code (that try
+    counted in its own statement, so it holds even when the caller's transaction rolls
+    back). Codes are `customers.<flow>.no_code|too_many_attempts|wrong_code`."""
+    if challenge is None:
+        raise DomainError(
+            f"customers.{flow}.no_code", "验证码已过期或未发送，请重新获取", field="code"
+        )
+    if challenge.attempts >= settings.VERIFICATION_CODE_MAX_ATTEMPTS:
+        raise RateLimited(f"customers.{flow}.too_many_attempts", "验证码错误次数过多，请重新获取")
+    if not code_matches(challenge.pk, challenge.code_digest, code):
+        type(challenge).objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+        raise DomainError(f"customers.{flow}.wrong_code", "验证码不正确", field="code")
+    return challenge
+
+
+def challenge_consume(challenge: Any, *, now: dt.datetime, flow: str) -> None:
+    """Compare-and-set: a code is good for exactly one use, even under double submits."""
+    claimed = (
+        type(challenge)
+        .objects.filter(pk=challenge.pk, consumed_at__isnull=True)
+        .update(consumed_at=now)
+    )
+    if claimed != 1:
+        raise ConcurrentChange(f"customers.{flow}.code_used", "验证码已使用，请重新获取")
 
 
 def send_on_commit(*, mobile: str, text: str, key: str, withdraw: Callable[[], None]) -> None:
