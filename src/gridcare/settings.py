@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "gridcare.metering",
     "gridcare.notify",
     "gridcare.contact",
+    "gridcare.service",
     "django_tasks",
     "gridcare.core.third_party_apps.TasksDatabaseConfig",  # django_tasks_db, likewise
     "gridcare.portal",

@@ -24,23 +24,40 @@ IMPORT_READINGS = "metering.add_importbatch"
 ADD_INTERACTION = "customers.add_interaction"
 VIEW_NOTIFICATIONS = "notify.view_notification"
 PUBLISH_TEMPLATES = "notify.add_notificationtemplate"
+VIEW_ORDERS = "service.view_workorder"
+ADD_ORDERS = "service.add_workorder"
+DISPATCH_ORDERS = "service.dispatch_workorder"
+WORK_ORDERS = "service.work_workorder"
+SUPERVISE_ORDERS = "service.supervise_workorder"
 
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
+#: Work orders (service app): who handles, who dispatches, who goes out, who supervises.
+_ORDER_DESK = [VIEW_ORDERS, ADD_ORDERS, WORK_ORDERS]
+_ORDER_ALL = [*_ORDER_DESK, DISPATCH_ORDERS, SUPERVISE_ORDERS]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [],
-    Role.AGENT: [*_STAFF_READ, ADD_INTERACTION, VIEW_NOTIFICATIONS],
+    Role.AGENT: [*_STAFF_READ, ADD_INTERACTION, VIEW_NOTIFICATIONS, *_ORDER_ALL],
     Role.BUSINESS_HALL_CLERK: [
         *_STAFF_READ,
         ADD_CUSTOMER,
         CHANGE_CUSTOMER,
         ADD_INTERACTION,
         VIEW_NOTIFICATIONS,
+        *_ORDER_DESK,
     ],
-    Role.DISPATCHER: [*_STAFF_READ, ADD_INTERACTION],
-    Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID],
-    Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID],
-    Role.MANAGER: [*_STAFF_READ, REVEAL_PII, VIEW_AUDIT, ADD_INTERACTION, VIEW_NOTIFICATIONS],
+    Role.DISPATCHER: [*_STAFF_READ, ADD_INTERACTION, *_ORDER_DESK, DISPATCH_ORDERS],
+    Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS, WORK_ORDERS],
+    Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS],
+    Role.MANAGER: [
+        *_STAFF_READ,
+        REVEAL_PII,
+        VIEW_AUDIT,
+        ADD_INTERACTION,
+        VIEW_NOTIFICATIONS,
+        *_ORDER_ALL,
+    ],
     Role.ADMIN: [
         *_STAFF_READ,
         ADD_CUSTOMER,
@@ -52,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ADD_INTERACTION,
         VIEW_NOTIFICATIONS,
         PUBLISH_TEMPLATES,
+        *_ORDER_ALL,
     ],
 }
 

@@ -8,7 +8,8 @@ Topology of the persona world:
 - alice: customer login bound to account A (户号 3100000000001, station S1)
 - bob: customer login bound to account B (station S2); must never see A
 - account C (station S2) has no login bound
-- agent_s1 / agent_s2: agents of S1 and S2; dispatcher and field crew sit in team T1 (scope S1)
+- agent_s1 / agent_s2: agents of S1 and S2; dispatcher and field crew sit in team T1 (scope S1),
+  the repair team serving TR1
 - analyst, manager, admin at the bureau (scope: everything)
 """
 
@@ -34,6 +35,7 @@ from gridcare.grid.services import (
     substation_create,
     transformer_create,
 )
+from gridcare.service.models import ServiceArea
 
 PASSWORD = "Gridcare-test-2026"
 ACCOUNT_A = "3100000000001"
@@ -145,6 +147,7 @@ def build_world() -> World:
     # Bindings normally need the SMS code; the personas start out already bound.
     AccountBinding.objects.create(user=alice, account=accounts[ACCOUNT_A])
     AccountBinding.objects.create(user=bob, account=accounts[ACCOUNT_B])
+    ServiceArea.objects.create(team=t1, transformer=tr1)
     users = {
         "alice": alice,
         "bob": bob,

@@ -28,6 +28,7 @@ from gridcare.customers.services.contact import (
 from gridcare.customers.services.registration import signup_code_request, signup_complete
 from gridcare.customers.services.timeline import (
     CHANNEL_DATA,
+    interaction_link,
     interaction_record,
     interactions_record_many,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "contact_preference_set",
     "contact_settings_save",
     "customer_create",
+    "interaction_link",
     "interaction_record",
     "interactions_record_many",
     "premise_create",
