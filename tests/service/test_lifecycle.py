@@ -111,7 +111,8 @@ def test_every_transition_outside_the_table_is_refused_with_the_allowed_ones(
         )
     assert refused.value.data["allowed"] == table.allowed_actions(state=state, is_repair=True)
     order.refresh_from_db()
-    assert order.state == state and order.version == 0
+    assert order.state == state
+    assert order.version == 0
 
 
 def test_non_repair_orders_are_resolved_without_arriving(world: World) -> None:
