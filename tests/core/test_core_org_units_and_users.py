@@ -198,7 +198,10 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         "dispatcher": read | record,
         "field_crew": {"customers.view_account", "grid.view_meter"},
         "analyst": {"customers.view_account", "grid.view_meter"},
-        "manager": read | record | log | {"core.reveal_pii", "core.view_auditlog"},
+        "manager": read
+        | record
+        | log
+        | {"core.reveal_pii", "core.view_auditlog", "core.view_calendaryear"},
         "admin": read
         | record
         | log
@@ -210,6 +213,11 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
             "core.add_apitoken",
             "metering.add_importbatch",
             "notify.add_notificationtemplate",
+            *(
+                f"core.{verb}_{model}"
+                for verb in ("view", "add", "change", "delete")
+                for model in ("calendaryear", "calendarday")
+            ),
         },
     }
     actual = {

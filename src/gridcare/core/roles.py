@@ -24,6 +24,19 @@ IMPORT_READINGS = "metering.add_importbatch"
 ADD_INTERACTION = "customers.add_interaction"
 VIEW_NOTIFICATIONS = "notify.view_notification"
 PUBLISH_TEMPLATES = "notify.add_notificationtemplate"
+#: Sees the year calendars and the reminder to enter next year's (console banner).
+VIEW_CALENDAR = "core.view_calendaryear"
+#: Enters and corrects year calendars in the Django admin (the days are an inline).
+MAINTAIN_CALENDAR = [
+    VIEW_CALENDAR,
+    "core.add_calendaryear",
+    "core.change_calendaryear",
+    "core.delete_calendaryear",
+    "core.view_calendarday",
+    "core.add_calendarday",
+    "core.change_calendarday",
+    "core.delete_calendarday",
+]
 
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
@@ -40,7 +53,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DISPATCHER: [*_STAFF_READ, ADD_INTERACTION],
     Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID],
     Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID],
-    Role.MANAGER: [*_STAFF_READ, REVEAL_PII, VIEW_AUDIT, ADD_INTERACTION, VIEW_NOTIFICATIONS],
+    Role.MANAGER: [
+        *_STAFF_READ,
+        REVEAL_PII,
+        VIEW_AUDIT,
+        ADD_INTERACTION,
+        VIEW_NOTIFICATIONS,
+        VIEW_CALENDAR,
+    ],
     Role.ADMIN: [
         *_STAFF_READ,
         ADD_CUSTOMER,
@@ -52,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ADD_INTERACTION,
         VIEW_NOTIFICATIONS,
         PUBLISH_TEMPLATES,
+        *MAINTAIN_CALENDAR,
     ],
 }
 
