@@ -159,17 +159,18 @@ def statutory_holidays(year: int) -> dict[dt.date, str]:
     """The 13 rest days of the 2025 law (《全国年节及纪念日放假办法》) that fall in `year`.
 
     除夕 through 初三 of the lunar new year that starts in `year`; Qingming is the solar
-    term; Dragon Boat and Mid-Autumn are lunar 5/5 and 8/15. A Mid-Autumn inside the
-    National Day days keeps the National Day name.
+    term; Dragon Boat and Mid-Autumn are lunar 5/5 and 8/15. A Mid-Autumn that falls on a
+    National Day day is one rest day with both names (2028: 12 days, not 13).
     """
     new_year = _lunar_to_solar(year, 1, 1)
-    days: dict[dt.date, str] = {_lunar_to_solar(year, 8, 15): "中秋节"}
-    days |= dict.fromkeys(_span(dt.date(year, 10, 1), 3), "国庆节")
-    days |= {dt.date(year, 1, 1): "元旦"}
+    days: dict[dt.date, str] = {dt.date(year, 1, 1): "元旦"}
     days |= {d: "春节" for d in _span(new_year - ONE_DAY, 4) if d.year == year}
     days |= {_qingming(year): "清明节"}
     days |= dict.fromkeys(_span(dt.date(year, 5, 1), 2), "劳动节")
     days |= {_lunar_to_solar(year, 5, 5): "端午节"}
+    days |= dict.fromkeys(_span(dt.date(year, 10, 1), 3), "国庆节")
+    mid_autumn = _lunar_to_solar(year, 8, 15)
+    days[mid_autumn] = "国庆节、中秋节" if mid_autumn in days else "中秋节"
     return dict(sorted(days.items()))
 
 

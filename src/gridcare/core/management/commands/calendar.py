@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
@@ -80,7 +80,8 @@ class Command(BaseCommand):
         if action == "import":
             self._import(options["file"])
         elif action == "show":
-            _show(Console(), _year(options["year"]))
+            # OutputWrapper writes like a text file (and call_command's stdout= reaches it).
+            _show(Console(file=cast(IO[str], self.stdout)), _year(options["year"]))
         elif action == "deadline":
             self._deadline(options)
         else:
