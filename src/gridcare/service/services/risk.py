@@ -153,13 +153,14 @@ def risk_score(signals: RiskSignals, rules: RiskRules) -> Assessment:
     score = min(MAX_SCORE, sum(weights.values()))
     return Assessment(
         score=score,
-        priority=_priority(score, rules),
+        priority=risk_priority(score, rules),
         reasons=tuple(code for code, weight in weights.items() if weight > 0),
         keywords=tuple(found),
     )
 
 
-def _priority(score: int, rules: RiskRules) -> str:
+def risk_priority(score: int, rules: RiskRules) -> str:
+    """The priority a score calls for under the thresholds of `rules`."""
     if score >= rules.urgent:
         return Priority.URGENT
     if score >= rules.high:
@@ -183,7 +184,7 @@ def risk_reason_labels(codes: list[str], *, language: str | None = None) -> list
 def risk_assess(*, order: WorkOrder) -> None:
     """Score the order's escalation risk and set its priority and flags."""
     rules = risk_rules()
-    before = _priority(order.risk_score, rules)
+    before = risk_priority(order.risk_score, rules)
     assessment = risk_score(_signals(order, rules), rules)
     priority = max(order.priority, assessment.priority, key=lambda p: PRIORITY_RANK[Priority(p)])
     order.risk_score, order.risk_reasons = assessment.score, list(assessment.reasons)
