@@ -17,7 +17,7 @@ from gridcare.service.merge_selectors import (
 )
 from gridcare.service.models import MergeSuggestion, WorkOrder
 from gridcare.service.services import OrderDraft, order_act, order_create
-from gridcare.service.services.duplicates import duplicate_reason_label
+from gridcare.service.services.duplicates import duplicate_reason_label, merge_suggest
 from gridcare.service.services.merging import order_merge
 from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, World
 
@@ -316,3 +316,16 @@ def test_children_stay_merged_when_the_parent_is_resolved_and_archived(world: Wo
         order_act(actor=agent, number=parent.number, action=action, team_id=team)
     child.refresh_from_db()
     assert (child.state, child.parent_id) == ("merged", parent.pk)
+
+
+def test_suggesting_costs_two_lookups_and_one_insert_per_repair(
+    world: World,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    """What keeps a storm cheap: one indexed lookup per rule, all rows in one INSERT."""
+    first = order(world)
+    second = order(world)
+    MergeSuggestion.objects.all().delete()
+    with django_assert_max_num_queries(3):
+        merge_suggest(order=second)
+    assert suggestions(second) == [(first.pk, "same_account")]

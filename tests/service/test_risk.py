@@ -221,3 +221,17 @@ def test_assessing_again_does_not_repeat_the_note(world: World) -> None:
     order = WorkOrder.objects.get(pk=complaint(world).pk)
     risk_assess(order=order)
     assert WorkOrderEvent.objects.filter(order=order, kind="note").count() == 1
+
+
+def test_assessing_an_order_costs_a_handful_of_queries(
+    world: World,
+    django_assert_max_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two counts (orders, contacts), the row update and at most one note: a storm stays cheap."""
+    Account.objects.filter(pk=world.account_a.pk).update(is_sensitive=True)
+    order = complaint(world)
+    WorkOrder.objects.filter(pk=order.pk).update(risk_score=0, priority="normal")
+    order.risk_score = 0
+    with django_assert_max_num_queries(4):
+        risk_assess(order=order)
+    assert WorkOrderEvent.objects.filter(order=order, kind="note").count() == 2
