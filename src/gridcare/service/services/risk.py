@@ -25,8 +25,7 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from gridcare.customers.choices import InteractionDirection
-from gridcare.customers.models import Account, Interaction
+from gridcare.customers.selectors import customer_is_sensitive, inbound_contacts_count
 from gridcare.service.choices import EventKind, Priority
 from gridcare.service.models import WorkOrder, WorkOrderEvent
 
@@ -219,7 +218,7 @@ def _sensitive(order: WorkOrder) -> bool:
         return bool(order.account and order.account.is_sensitive)
     if order.customer_id is None:
         return False
-    return Account.objects.filter(customer_id=order.customer_id, is_sensitive=True).exists()
+    return customer_is_sensitive(customer_id=order.customer_id)
 
 
 def _earlier_contacts(order: WorkOrder, *, days: int) -> int:
@@ -230,12 +229,11 @@ def _earlier_contacts(order: WorkOrder, *, days: int) -> int:
     orders = WorkOrder.objects.filter(
         customer_id=order.customer_id, created_at__gte=since, created_at__lte=order.created_at
     ).exclude(pk=order.pk)
-    # Read directly: customers.selectors has no scope-free count, and risk runs for the system,
-    # not for a reader. An order's own timeline entry links to it and is counted as the order.
-    contacts = Interaction.objects.filter(
+    # An order's own timeline entry links to it and is counted as the order.
+    contacts = inbound_contacts_count(
         customer_id=order.customer_id,
-        direction=InteractionDirection.INBOUND,
-        occurred_at__gte=since,
-        occurred_at__lte=order.created_at,
-    ).exclude(links__has_key="work_order")
-    return orders.count() + contacts.count()
+        since=since,
+        until=order.created_at,
+        unlinked_from="work_order",
+    )
+    return orders.count() + contacts
