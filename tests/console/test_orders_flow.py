@@ -236,6 +236,9 @@ def test_order_page_shows_internal_notes_to_staff_and_only_permitted_buttons(
     clerk = client_for("clerk_s1").get(f"/console/orders/{order.number}/").content.decode()
     assert 'data-testid="action-reassign"' not in clerk  # no dispatch permission
     assert 'data-testid="action-take"' in clerk
+    # Not waiting for the customer: it can start waiting, not stop.
+    assert 'data-testid="action-pause"' in clerk
+    assert 'data-testid="action-resume"' not in clerk
 
 
 def test_order_inbox_filters_by_state_type_search_and_date(world: World, client_for) -> None:

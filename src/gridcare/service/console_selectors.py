@@ -160,7 +160,11 @@ def order_actions_for(*, user: User, order: WorkOrder) -> list[str]:
     """What `user` may do to `order` now: the lifecycle's allowed actions that the user's
     role permits, in lifecycle order (what the console shows as buttons)."""
     allowed = table.allowed_actions(state=order.state, is_repair=order.order_type in REPAIR_TYPES)
-    return [a for a in allowed if a not in BUTTON_EXCLUDED and may_act(user, order, a)]
+    # Pause and resume share their states in the table; the order's waiting flag decides
+    # which of the two order_act accepts now.
+    waiting_flag = {"resume" if order.waiting_since is None else "pause"}
+    hidden = BUTTON_EXCLUDED | waiting_flag
+    return [a for a in allowed if a not in hidden and may_act(user, order, a)]
 
 
 @dataclass(frozen=True)
