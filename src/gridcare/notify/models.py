@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridcare.core.models import User
 from gridcare.customers.choices import ConsentPurpose, ContactChannel
@@ -155,7 +156,7 @@ class StaffNotice(models.Model):
     kind = models.CharField(_("kind"), max_length=32)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), max_length=2000)
-    link = models.CharField(_("link"), max_length=300, blank=True)
+    link = models.CharField(pgettext_lazy("staff notice", "link"), max_length=300, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

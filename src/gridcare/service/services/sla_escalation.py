@@ -25,6 +25,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridcare.core.choices import Role, UserKind
 from gridcare.core.models import OrgUnit, User
@@ -125,8 +126,19 @@ def _staff(unit: OrgUnit) -> QuerySet[User]:
     return User.objects.filter(org_unit=unit, is_active=True, kind=UserKind.STAFF).order_by("pk")
 
 
+def _clock_name(kind: str) -> str:
+    names = {
+        ClockKind.REPAIR_ARRIVAL: pgettext("sla notice", "Repair arrival"),
+        ClockKind.REPAIR_RESTORATION: pgettext("sla notice", "Restoration"),
+        ClockKind.COMPLAINT_CONTACT: pgettext("sla notice", "Complaint first contact"),
+        ClockKind.COMPLAINT_REPLY: pgettext("sla notice", "Complaint reply"),
+        ClockKind.REPLY: pgettext("sla notice", "Reply to the customer"),
+    }
+    return names.get(ClockKind(kind), kind)
+
+
 def _texts(clock: SlaClock, level: str) -> tuple[str, str]:
-    name = ClockKind(clock.clock).label
+    name = _clock_name(clock.clock)
     deadline = clock.deadline_at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
     number = clock.order.number
     if level == OVERDUE:
