@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
@@ -170,3 +171,17 @@ def test_the_sweep_command_and_task(world: World, capsys) -> None:  # type: igno
 
     result = sla_sweep_task.call(now=dt.datetime(2025, 3, 5, 12, tzinfo=dt.UTC).isoformat())
     assert result == {"warned": 0, "escalated": 0}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gridcare_worker_runs_the_sweep(world: World) -> None:
+    from django.utils import timezone
+
+    from gridcare.core import periodic
+
+    order = new_order(world, "fault_repair", timezone.now() - dt.timedelta(hours=2))
+    for job in periodic._jobs.values():
+        job.last_started = None  # as in a fresh worker process
+    call_command("worker", "--batch")
+    assert clock(order, "repair_arrival").escalated_at is not None
+    assert StaffNotice.objects.filter(kind="sla.overdue").count() == 1
