@@ -11,6 +11,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
+
 from gridcare.grid.models import Transformer
 from gridcare.service.models import SlaClock, WorkOrder, WorkOrderEvent
 from gridcare.service.services import OrderDraft, order_create
@@ -58,8 +60,9 @@ def act(order: WorkOrder, kind: str, at: dt.datetime, data: dict[str, Any] | Non
     elif kind in {"resume", "resolve", "cancel", "merge", "archive"}:
         WorkOrder.objects.filter(pk=order.pk).update(waiting_since=None)
     order.refresh_from_db()
-    event = WorkOrderEvent.objects.create(order=order, kind=kind, at=at, data=data or {})
-    clocks_apply(order=order, event=event)
+    with transaction.atomic():  # as in order_act: the event and its clocks commit together
+        event = WorkOrderEvent.objects.create(order=order, kind=kind, at=at, data=data or {})
+        clocks_apply(order=order, event=event)
 
 
 def clock(order: WorkOrder, kind: str) -> SlaClock:

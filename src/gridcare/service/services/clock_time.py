@@ -11,16 +11,19 @@ Two measures (docs/architecture.md, "SLA clocks"):
   Friday 17:00 to Monday 09:00 costs Friday's last 7 hours and Monday's first 9, and the
   weekend nothing.
 
-The calendar itself comes from three one-line functions under "Calendar source" below.
-Today they use `gridcare.core.workdays` (chinese_calendar, 2025–2026); a year it does not
-cover is decided by weekends only and marked provisional. When `gridcare.core.calendar`
-lands, the three bodies become::
+The calendar itself comes from the three functions under "Calendar source" below. Today
+they use `gridcare.core.workdays` (chinese_calendar, 2025–2026); a year it does not cover
+is decided by weekends only and marked provisional. When `gridcare.core.calendar` lands,
+their bodies become (plus `from gridcare.core import calendar`)::
 
-    from gridcare.core import calendar
-    return calendar.is_workday(day), calendar.year_status(day.year) == "provisional"
-    d = calendar.working_deadline(accepted_at=accepted_at, working_days=working_days)
-    return Deadline(at=d.at, provisional=d.provisional)
-    d = calendar.hours_deadline(start=start, hours=hours)  # (…likewise)
+    day_is_workday:   w = calendar.work_calendar()
+                      return w.is_workday(day), w.is_provisional(day.year)
+    working_deadline: return calendar.working_deadline(accepted_at=accepted_at, working_days=working_days)
+    hours_deadline:   return calendar.hours_deadline(start=start, hours=hours)
+
+(`core.calendar.Deadline` has the same `at` and `provisional` as `Deadline` here.) Then
+the `_fallback_*` functions can go. `day_is_workday` is called once per day a walk covers;
+`work_calendar()` costs one small query each time, so a per-call cache may be worth it.
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def clocks_apply(*, order: WorkOrder, event: WorkOrderEvent) -> None:
     at = event.at
     clocks = {
         c.clock: c
-        for c in SlaClock.objects.select_for_update()
+        for c in SlaClock.objects.select_for_update(of=("self",))
         .filter(order=order, step="")
         .select_related("rule__policy")
     }
@@ -96,7 +96,9 @@ def _start_all(
     if policy is None:
         return
     rules = list(policy.rules.all())
-    application_kind = _application_kind(order)
+    # Looked up only when a rule of these clocks depends on it (not for every repair).
+    needs_kind = any(r.application_kind and r.clock in kinds for r in rules)
+    application_kind = _application_kind(order) if needs_kind else ""
     waiting = order.waiting_since is not None
     for kind in kinds:
         rule = _rule_for(rules, order, kind, application_kind)
@@ -288,7 +290,7 @@ def clocks_recompute(*, years: list[int] | None = None, now: dt.datetime | None 
     credit of its finished pauses. Returns how many were recomputed."""
     now = now or timezone.now()
     clocks = list(
-        SlaClock.objects.select_for_update()
+        SlaClock.objects.select_for_update(of=("self",))
         .filter(provisional=True, stopped_at__isnull=True, unit=ClockUnit.WORKING_DAYS)
         .select_related("rule__policy")
         .prefetch_related("pauses")

@@ -133,6 +133,7 @@ def _clock_name(kind: str) -> str:
         ClockKind.COMPLAINT_CONTACT: pgettext("sla notice", "Complaint first contact"),
         ClockKind.COMPLAINT_REPLY: pgettext("sla notice", "Complaint reply"),
         ClockKind.REPLY: pgettext("sla notice", "Reply to the customer"),
+        ClockKind.APPLICATION_STEP: pgettext("sla notice", "Application step"),
     }
     return names.get(ClockKind(kind), kind)
 
