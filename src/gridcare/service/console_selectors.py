@@ -19,6 +19,7 @@ from gridcare.core.models import OrgUnit, User
 from gridcare.customers.choices import InteractionChannel, InteractionDirection
 from gridcare.customers.selectors import customer_timeline
 from gridcare.service import lifecycle as table
+from gridcare.service import sla_selectors
 from gridcare.service.choices import OPEN_STATES, REPAIR_TYPES, OrderState, Origin
 from gridcare.service.models import (
     DESCRIPTION_MAX,
@@ -37,6 +38,7 @@ from gridcare.service.selectors import (
 )
 from gridcare.service.services.access import may_act
 from gridcare.service.services.dispatch import TeamSuggestion, team_suggestions
+from gridcare.service.sla_selectors import with_clocks
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -124,7 +126,7 @@ def order_inbox(*, user: User, filters: OrderFilters, now: dt.datetime) -> Query
             deadline_at__lt=now,
         )
         orders = orders.filter(Exists(late))
-    return orders.order_by("-created_at", "-id")
+    return with_clocks(orders.order_by("-created_at", "-id"))
 
 
 def teams_of(*, user: User) -> list[OrgUnit]:
@@ -134,12 +136,8 @@ def teams_of(*, user: User) -> list[OrgUnit]:
 
 def order_sla(*, order: WorkOrder, now: dt.datetime) -> Any:
     """The order's most urgent SLA clock as a status (deadline, remaining, state,
-    provisional), or None while no clock reading exists.
-
-    TODO(#24): return `gridcare.service.sla_selectors.order_sla(order, now)` once the SLA
-    clock reads land on main; the console's templates already render that status.
-    """
-    return None
+    provisional), or None for an order without clocks."""
+    return sla_selectors.order_sla(order, now)
 
 
 @dataclass(frozen=True)
@@ -236,7 +234,7 @@ def dispatch_board(*, user: User, now: dt.datetime) -> list[BoardRow]:
     """Accepted orders waiting for a team, oldest first, each with the suggested teams and
     the teams of its station to choose from."""
     waiting = orders_visible_to(user).filter(state=OrderState.ACCEPTED)
-    orders = list(waiting.order_by("created_at", "id")[:BOARD_SIZE])
+    orders = list(with_clocks(waiting.order_by("created_at", "id"))[:BOARD_SIZE])
     teams = list(teams_in_scope(user).order_by("code"))
     rows = []
     for order in orders:
@@ -267,7 +265,7 @@ def crew_orders(*, user: User) -> QuerySet[WorkOrder]:
     if team is None:
         return WorkOrder.objects.none()
     orders = orders_visible_to(user).filter(team=team, state__in=CREW_STATES)
-    return orders.order_by("created_at", "id")
+    return with_clocks(orders.order_by("created_at", "id"))
 
 
 def order_events_latest(*, order: WorkOrder) -> list[WorkOrderEvent]:

@@ -36,6 +36,8 @@ SLA_BADGES = {
     "warning": "text-bg-warning",
     "overdue": "text-bg-danger",
     "met": "text-bg-light border",
+    "breached": "text-bg-danger",
+    "ended": "text-bg-light border",
 }
 PRIORITY_BADGES = {
     "normal": "text-bg-light border",
