@@ -337,3 +337,11 @@ LOGGING = {
     # httpx logs every request at INFO: one line per notification sent.
     "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Attachments of work orders (service.services.uploads) ---
+# Stored outside the static and web root; only a view that checks the order's scope serves
+# them (docs/architecture.md, "Business applications and uploads").
+UPLOAD_ROOT = env_local_folder("GRIDCARE_UPLOAD_ROOT", DATA_DIR / "uploads")
+UPLOAD_MAX_BYTES = env_int("GRIDCARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+if UPLOAD_ROOT.resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
+    raise ImproperlyConfigured("GRIDCARE_UPLOAD_ROOT must not lie inside the static root")
