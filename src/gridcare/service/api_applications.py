@@ -25,7 +25,7 @@ from gridcare.service.application_schemas import (
 )
 from gridcare.service.downloads import attachment_response
 from gridcare.service.services import applications
-from gridcare.service.services.uploads import attachment_add
+from gridcare.service.services.uploads import ACCEPTED, attachment_add
 
 router = Router(tags=["applications"], auth=AUTH)
 ERRORS = {
@@ -38,6 +38,7 @@ ERRORS = {
 }
 NumberPath = Path[Annotated[str, StringConstraints(max_length=20)]]
 StepPath = Path[Annotated[str, StringConstraints(max_length=32)]]
+DOWNLOAD_TYPES = sorted({t.content_type for t in ACCEPTED.values()})
 AttachmentIdPath = Path[Annotated[int, Ge(1), Le(2**63 - 1)]]
 
 
@@ -77,6 +78,8 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[A
         customer_id=payload.customer_id,
         capacity_kva=payload.capacity_kva,
         data=dict(payload.data),
+        interaction_id=payload.interaction_id,
+        contact_data=dict(payload.contact_data),
     )
     return Status(201, _progress(request, application.order.number))
 
@@ -149,9 +152,10 @@ def attachment_list(request: HttpRequest, number: NumberPath) -> list[Attachment
     openapi_extra={
         "responses": {
             "200": {
-                "description": "The file, as a download",
+                "description": "The file, as a download (Content-Disposition: attachment)",
                 "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in DOWNLOAD_TYPES
                 },
             }
         }

@@ -29,6 +29,14 @@ class ApplicationIn(StrictIn):
     capacity_kva: Annotated[Decimal, Ge(0), Le(1_000_000)] | None = Field(
         None, description="Applied capacity in kVA (where the kind asks for it)"
     )
+    interaction_id: Annotated[int, Ge(1), Le(2**63 - 1)] | None = Field(
+        None, description="Staff: the counter visit or call this application came from"
+    )
+    contact_data: dict[str, str | int] = Field(
+        default_factory=dict,
+        description="Staff at the counter without a recorded visit: queue_number, "
+        "wait_seconds, service_seconds (customers.timeline CHANNEL_DATA)",
+    )
     data: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(
         default_factory=dict,
         description="The kind's facts (workflows.toml `fields`, e.g. `address`) and `note`",

@@ -149,8 +149,9 @@ def application_submit(
         category_code=CATEGORY,
         address=fields.get("address", ""),
         data={"application_kind": kind},
-        interaction_id=interaction_id,
-        contact_data=contact_data or {},
+        # A customer's own application is a portal contact; counter data is staff's to give.
+        interaction_id=None if actor.is_customer else interaction_id,
+        contact_data={} if actor.is_customer else (contact_data or {}),
     )
     preset = sla_preset()
     with files_atomic():
