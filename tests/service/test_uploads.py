@@ -134,10 +134,18 @@ def test_a_file_over_the_limit_is_refused_before_it_is_stored(
 def test_a_rollback_after_the_upload_removes_the_file(
     world: World, order: WorkOrder, upload_root: Path
 ) -> None:
-    with pytest.raises(RuntimeError), files_atomic():
-        add(world, order, Upload("a.png", image_bytes("PNG"), "image/png"))
-        assert len(stored_files(upload_root)) == 1
-        raise RuntimeError("something after the upload failed")
+    seen: list[int] = []
+
+    def upload_then_fail() -> None:
+        with files_atomic():
+            add(world, order, Upload("a.png", image_bytes("PNG"), "image/png"))
+            seen.append(len(stored_files(upload_root)))
+            raise RuntimeError("something after the upload failed")
+
+    with pytest.raises(RuntimeError):
+        upload_then_fail()
+
+    assert seen == [1]
 
     assert Attachment.objects.count() == 0
     assert stored_files(upload_root) == []
