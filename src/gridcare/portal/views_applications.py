@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -42,7 +42,9 @@ class ApplyForm(forms.Form):
     def __init__(self, *args: Any, kind: selectors.KindInfo, accounts: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields["account_number"].choices = [(a.number, a.number) for a in accounts]
+        account_field = self.fields["account_number"]
+        assert isinstance(account_field, forms.ChoiceField)
+        account_field.choices = [(a.number, a.number) for a in accounts]
         if kind.capacity != "none":
             self.fields["capacity_kva"] = forms.DecimalField(
                 label=_("Capacity applied for (kVA)"),
@@ -186,7 +188,7 @@ def application_detail_view(request: HttpRequest, number: str) -> HttpResponse:
 @customer_required
 def application_attachment_view(
     request: HttpRequest, number: str, attachment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """A document of one of this login's orders, as a download (never rendered inline)."""
     assert isinstance(request.user, User)
     try:
