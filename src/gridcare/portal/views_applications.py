@@ -6,10 +6,10 @@ service.application_selectors."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -188,13 +188,14 @@ def application_detail_view(request: HttpRequest, number: str) -> HttpResponse:
 @customer_required
 def application_attachment_view(
     request: HttpRequest, number: str, attachment_id: int
-) -> HttpResponseBase:
+) -> HttpResponse:
     """A document of one of this login's orders, as a download (never rendered inline)."""
     assert isinstance(request.user, User)
     try:
         attachment = selectors.attachment_get_for_user(
             user=request.user, number=number, attachment_id=attachment_id
         )
-        return attachment_response(attachment)
+        # A streamed file: `customer_required` is typed for plain responses.
+        return cast(HttpResponse, attachment_response(attachment))
     except DomainError:
         return page_not_found(request)
