@@ -55,6 +55,8 @@ class ApplyForm(forms.Form):
             )
         for code, name in kind.fields:
             self.fields[f"fact_{code}"] = forms.CharField(label=name, max_length=200)
+        # The free note after the kind's own questions.
+        self.fields["note"] = self.fields.pop("note")
         for document in self.documents:
             self.fields[f"doc_{document.value}"] = forms.FileField(
                 label=document.label,
