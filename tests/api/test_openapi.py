@@ -32,6 +32,14 @@ ENDPOINTS = {
     ("post", "/accounts/bindings/confirm"),
     ("delete", "/accounts/bindings/{number}"),
     ("post", "/metering/readings"),
+    ("post", "/service/applications"),
+    ("get", "/service/applications/{number}"),
+    ("post", "/service/applications/{number}/steps/{code}/complete"),
+    ("post", "/service/applications/{number}/steps/{code}/wait"),
+    ("post", "/service/applications/{number}/steps/{code}/resume"),
+    ("post", "/service/orders/{number}/attachments"),
+    ("get", "/service/orders/{number}/attachments"),
+    ("get", "/service/orders/{number}/attachments/{attachment_id}"),
 }
 PUBLIC = {("post", "/auth/login")}
 

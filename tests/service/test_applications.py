@@ -161,7 +161,7 @@ def test_an_application_is_a_service_request_order_with_its_first_step_active(wo
     order = application.order
 
     assert (order.order_type, order.category.code) == ("service_request", "request.application")  # type: ignore[union-attr]
-    assert order.title == "业务申请：居民新装" or order.title.startswith("业务申请：")
+    assert order.title == "业务申请：居民新装"
     assert order.address == "广州市天河区华师路 12 号 3 栋 502"
     assert steps(application) == [
         ("accept", "active"),

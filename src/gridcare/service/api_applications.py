@@ -35,6 +35,7 @@ ERRORS = {
     404: ErrorOut,
     409: ErrorOut,
     422: ValidationErrorOut,
+    429: ErrorOut,
 }
 NumberPath = Path[Annotated[str, StringConstraints(max_length=20)]]
 StepPath = Path[Annotated[str, StringConstraints(max_length=32)]]
