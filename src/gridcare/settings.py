@@ -342,3 +342,11 @@ LOGGING = {
 # Default false, the civil-law convention (domain-facts §6; docs/architecture.md,
 # "Working calendar"). A company rule may say otherwise.
 SLA_COUNT_ACCEPTANCE_DAY = env_bool("GRIDCARE_SLA_COUNT_ACCEPTANCE_DAY", False)
+
+# --- Attachments of work orders (service.services.uploads) ---
+# Stored outside the static and web root; only a view that checks the order's scope serves
+# them (docs/architecture.md, "Business applications and uploads").
+UPLOAD_ROOT = env_local_folder("GRIDCARE_UPLOAD_ROOT", DATA_DIR / "uploads")
+UPLOAD_MAX_BYTES = env_int("GRIDCARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+if UPLOAD_ROOT.resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
+    raise ImproperlyConfigured("GRIDCARE_UPLOAD_ROOT must not lie inside the static root")

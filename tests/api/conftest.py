@@ -133,9 +133,11 @@ def validate_response(response: HttpResponse) -> Any:
         assert response.content == b"", f"{method} {path} → {status} should have no body"
         return None
     media_type = response["Content-Type"].split(";")[0]
-    if media_type != "application/json" and media_type in documented["content"]:
-        # A documented non-JSON answer (text/calendar): the text, for the test to parse.
-        return response.content.decode()
+    if "application/json" not in documented["content"]:
+        # A documented non-JSON answer: a calendar (text, for the test to parse) or a file
+        # download (in one of the documented types).
+        assert media_type in documented["content"], response["Content-Type"]
+        return response.content.decode() if media_type.startswith("text/") else None
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
     body = response.json()  # type: ignore[attr-defined]
     errors = schema_errors(body, documented["content"]["application/json"]["schema"])
@@ -172,3 +174,9 @@ def visible_text(content: bytes) -> str:
     except ValueError:
         decoded = raw
     return raw + "\n" + decoded
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_test_folder(settings: Any, tmp_path: Any) -> None:
+    """Attachments uploaded through the API land in the test's own folder."""
+    settings.UPLOAD_ROOT = tmp_path / "uploads"

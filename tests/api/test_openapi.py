@@ -34,6 +34,14 @@ ENDPOINTS = {
     ("post", "/metering/readings"),
     ("get", "/calendar/{year}"),
     ("get", "/calendar/{year}.ics"),
+    ("post", "/service/applications"),
+    ("get", "/service/applications/{number}"),
+    ("post", "/service/applications/{number}/steps/{code}/complete"),
+    ("post", "/service/applications/{number}/steps/{code}/wait"),
+    ("post", "/service/applications/{number}/steps/{code}/resume"),
+    ("post", "/service/orders/{number}/attachments"),
+    ("get", "/service/orders/{number}/attachments"),
+    ("get", "/service/orders/{number}/attachments/{attachment_id}"),
 }
 PUBLIC = {("post", "/auth/login")}
 

@@ -31,6 +31,7 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
         "/portal/messages/",
         "/portal/chat/",
         "/portal/preferences/",
+        "/portal/applications/",
     ]
     for href in tiles:
         response = client.get(href, follow=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcare.portal import views, views_home
+from gridcare.portal import views, views_applications, views_home
 
 app_name = "portal"
 
@@ -22,4 +22,21 @@ urlpatterns = [
     path("messages/", views.messages_view, name="messages"),
     path("chat/", views.chat_view, name="chat"),
     path("preferences/", views.preferences_view, name="preferences"),
+    # 业务办理 (business applications)
+    path("applications/", views_applications.applications_view, name="applications"),
+    path(
+        "applications/apply/<slug:kind>/",
+        views_applications.application_apply_view,
+        name="application_apply",
+    ),
+    path(
+        "applications/<str:number>/",
+        views_applications.application_detail_view,
+        name="application",
+    ),
+    path(
+        "applications/<str:number>/attachments/<int:attachment_id>/",
+        views_applications.application_attachment_view,
+        name="application_attachment",
+    ),
 ]
