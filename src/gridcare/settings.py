@@ -337,3 +337,9 @@ LOGGING = {
     # httpx logs every request at INFO: one line per notification sent.
     "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Work orders: return visits (回访) and the links in customers' messages ---
+# Hours a customer has to rate a resolved order before its visit closes as "no answer".
+SERVICE_VISIT_DUE_HOURS = env_int("GRIDCARE_VISIT_DUE_HOURS", 72)
+# Where customers open the portal: the origin of links in SMS and WeChat messages.
+SERVICE_PORTAL_ORIGIN = env_str("GRIDCARE_PORTAL_ORIGIN", "http://127.0.0.1:8000").rstrip("/")
