@@ -99,6 +99,11 @@ def visit_open_of_order(*, actor: User, number: str) -> ReturnVisit:
     return visit
 
 
+def visit_pending_of(*, order: WorkOrder) -> ReturnVisit | None:
+    """The order's open visit, if any (the progress page shows the rating form then)."""
+    return order.visits.filter(outcome=VisitOutcome.PENDING, due_at__gt=timezone.now()).first()
+
+
 @transaction.atomic
 def visit_rate(
     *,
