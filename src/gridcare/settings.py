@@ -338,6 +338,11 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
+# --- Working-day SLAs: does the day of acceptance count as the first day? ---
+# Default false, the civil-law convention (domain-facts §6; docs/architecture.md,
+# "Working calendar"). A company rule may say otherwise.
+SLA_COUNT_ACCEPTANCE_DAY = env_bool("GRIDCARE_SLA_COUNT_ACCEPTANCE_DAY", False)
+
 # --- Work orders: return visits (回访) and the links in customers' messages ---
 # Hours a customer has to rate a resolved order before its visit closes as "no answer".
 SERVICE_VISIT_DUE_HOURS = env_int("GRIDCARE_VISIT_DUE_HOURS", 72)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from gridcare.service.choices import EventKind
 from gridcare.service.models import WorkOrder, WorkOrderEvent
-from gridcare.service.services import merging, progress, risk, sla, visits
+from gridcare.service.services import duplicates, progress, risk, sla, visits
 
 
 def after_create(*, order: WorkOrder, event: WorkOrderEvent) -> None:
     risk.risk_assess(order=order)
-    merging.merge_suggest(order=order)
+    duplicates.merge_suggest(order=order)
     sla.clocks_apply(order=order, event=event)
     progress.progress_notify(order=order, event=event)
 
