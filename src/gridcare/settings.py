@@ -350,3 +350,9 @@ UPLOAD_ROOT = env_local_folder("GRIDCARE_UPLOAD_ROOT", DATA_DIR / "uploads")
 UPLOAD_MAX_BYTES = env_int("GRIDCARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 if UPLOAD_ROOT.resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
     raise ImproperlyConfigured("GRIDCARE_UPLOAD_ROOT must not lie inside the static root")
+
+# --- Work orders: return visits (回访) and the links in customers' messages ---
+# Hours a customer has to rate a resolved order before its visit closes as "no answer".
+SERVICE_VISIT_DUE_HOURS = env_int("GRIDCARE_VISIT_DUE_HOURS", 72)
+# Where customers open the portal: the origin of links in SMS and WeChat messages.
+SERVICE_PORTAL_ORIGIN = env_str("GRIDCARE_PORTAL_ORIGIN", "http://127.0.0.1:8000").rstrip("/")

@@ -181,7 +181,8 @@ def test_crew_takes_arrives_and_resolves_with_the_customers_confirmation(
     crew.post(url, {"action": "resolve", "note": "更换熔断器", "confirm_shown": "1",
                     "customer_confirmed": "on", "signature": "张三丰"})  # fmt: skip
     order.refresh_from_db()
-    assert order.state == "resolved"
+    # Resolving opens the customer's return visit (service/services/visits.py).
+    assert order.state == "return_visit"
     event = WorkOrderEvent.objects.get(order=order, kind="resolve")
     assert event.actor == world.users["crew"]
     assert event.data == {"customer_confirmed": True, "customer_signature": "张三丰"}

@@ -116,7 +116,9 @@ def test_a_chat_becomes_an_order_is_dispatched_and_resolved_by_the_crew_on_a_pho
     crew.get_by_test_id("crew-confirmed").check()
     crew.get_by_test_id("crew-signature").fill("张三丰")
     crew.get_by_test_id("crew-resolve").click()
-    expect(crew.get_by_test_id("crew-state")).to_have_text("已处理")
+    expect(crew.get_by_test_id("crew-state")).to_have_text(
+        "回访中"
+    )  # resolving opens the return visit
     resolve = WorkOrderEvent.objects.get(order=order, kind="resolve")
     assert resolve.data == {"customer_confirmed": True, "customer_signature": "张三丰"}
     assert resolve.actor == world.users["crew"]
@@ -126,7 +128,7 @@ def test_a_chat_becomes_an_order_is_dispatched_and_resolved_by_the_crew_on_a_pho
     kinds = agent.get_by_test_id("order-event").evaluate_all(
         "items => items.map(i => i.dataset.kind)"
     )
-    assert kinds == ["created", "dispatch", "take", "arrive", "resolve"]
+    assert kinds == ["created", "dispatch", "take", "arrive", "resolve", "start_visit"]
     expect(agent.get_by_test_id("customer-confirmation")).to_contain_text("客户已确认")
 
 

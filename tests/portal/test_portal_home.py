@@ -25,6 +25,8 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
     html = client.get("/portal/").content.decode()
     tiles = links(html, "tile")
     assert tiles == [
+        "/portal/orders/report/",
+        "/portal/orders/",
         "/portal/accounts/",
         "/portal/usage/",
         "/portal/accounts/bind/",
@@ -32,6 +34,7 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
         "/portal/chat/",
         "/portal/preferences/",
         "/portal/applications/",
+        "/portal/orders/complain/",
     ]
     for href in tiles:
         response = client.get(href, follow=True)

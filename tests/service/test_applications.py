@@ -300,7 +300,7 @@ def test_a_low_voltage_connection_runs_to_the_end_and_pauses_for_the_customers_w
     application_step_complete(actor=clerk, number=number, step_code="meter_connection")
 
     order = WorkOrder.objects.get()
-    assert order.state == "resolved"
+    assert order.state == "return_visit"  # resolved, and the return visit opened
     assert [s for _, s in steps(application)] == ["done"] * 4
     kinds = list(order.events.values_list("kind", flat=True))
     assert kinds.count("step_done") == 4

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcare.portal import views, views_applications, views_home
+from gridcare.portal import views, views_applications, views_home, views_orders
 
 app_name = "portal"
 
@@ -39,4 +39,13 @@ urlpatterns = [
         views_applications.application_attachment_view,
         name="application_attachment",
     ),
+    # Work orders: report, complain, suggest, my orders, progress; the rating link.
+    path("orders/", views_orders.orders_view, name="orders"),
+    path("orders/report/", views_orders.report_view, name="order_report"),
+    path("orders/complain/", views_orders.complain_view, name="order_complain"),
+    path("orders/suggest/", views_orders.suggest_view, name="order_suggest"),
+    path("orders/<str:number>/", views_orders.order_view, name="order"),
+    path("orders/<str:number>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
+    path("orders/<str:number>/rate/", views_orders.order_rate_view, name="order_rate"),
+    path("visit/<str:token>/", views_orders.visit_view, name="visit"),
 ]

@@ -438,7 +438,9 @@ class Attachment(models.Model):
 class ReturnVisit(models.Model):
     """回访: the customer's 1–5 rating of a resolved order, by portal link or SMS reply."""
 
-    order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="visit")
+    #: An order reopened after a low rating gets a new visit when it is resolved again;
+    #: at most one visit of an order is open (`pending`) at a time.
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="visits")
     channel = models.CharField(max_length=16)
     #: SHA-256 of the portal link's token (the token itself is only in the message).
     token_digest = models.CharField(max_length=64, unique=True)
@@ -450,13 +452,21 @@ class ReturnVisit(models.Model):
     outcome = models.CharField(
         max_length=12, choices=VisitOutcome.choices, default=VisitOutcome.PENDING
     )
+    #: Archived but marked for the quality team (a middling rating; see visit policy).
+    flagged = models.BooleanField(default=False)
 
     class Meta:
+        ordering = ["sent_at", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(outcome="pending"),
+                name="visit_one_open_per_order",
+            ),
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="visit_rating_1_to_5",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ import logging
 from django_tasks import task
 
 from gridcare.service.services.sla_escalation import sla_sweep
+from gridcare.service.services.visit_rating import visits_expire
 
 logger = logging.getLogger("gridcare.worker")
 
@@ -24,3 +25,11 @@ def sla_sweep_periodic() -> None:
     tally = sla_sweep()
     if tally.warned or tally.escalated:
         logger.info("SLA sweep: %d warned, %d escalated", tally.warned, tally.escalated)
+
+
+def visits_expire_periodic() -> None:
+    """What `gridcare worker` runs every few minutes: return visits past their due time
+    close as "no answer" and their orders are archived."""
+    closed = visits_expire()
+    if closed:
+        logger.info("Return visits: %d closed without an answer", closed)
