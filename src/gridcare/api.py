@@ -21,3 +21,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/customers", customers_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/metering", metering_router)
+
+from gridcare.service.api import router as service_router  # noqa: E402
+
+api.add_router("/service", service_router)
