@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Path, Schema
 
+from gridcare.core.api_support import WithExtras
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.privacy import mask_address_detail, mask_mobile, mask_name
 from gridcare.core.schemas import NO_NUL, NOT_BLANK, ErrorOut, StrictIn, coded
@@ -295,6 +296,26 @@ class OrderDetailOut(OrderOut):
     events: list[EventOut]
 
     @staticmethod
+    def resolve_address_masked(obj: WorkOrder) -> str:
+        return mask_address_detail(obj.address)
+
+    @staticmethod
+    def resolve_contact_name_masked(obj: WorkOrder) -> str:
+        return mask_name(obj.contact_name)
+
+    @staticmethod
+    def resolve_contact_mobile_masked(obj: WorkOrder) -> str:
+        return mask_mobile(obj.contact_mobile)
+
+    @staticmethod
+    def resolve_transformer(obj: WorkOrder) -> str | None:
+        return obj.transformer.code if obj.transformer is not None else None
+
+    @staticmethod
+    def resolve_parent(obj: WorkOrder) -> str | None:
+        return obj.parent.number if obj.parent is not None else None
+
+    @staticmethod
     def build(
         order: WorkOrder,
         *,
@@ -304,30 +325,14 @@ class OrderDetailOut(OrderOut):
     ) -> OrderDetailOut:
         """The detail as `order`'s viewer may see it: customers get no risk assessment and
         no staff names on events."""
-        base = OrderOut.from_orm(order).model_dump()
-        return OrderDetailOut(
-            **base,
-            description=order.description,
-            address_masked=mask_address_detail(order.address),
-            latitude=_float(order.latitude),
-            longitude=_float(order.longitude),
-            contact_name_masked=mask_name(order.contact_name),
-            contact_mobile_masked=mask_mobile(order.contact_mobile),
-            transformer=order.transformer.code if order.transformer is not None else None,
-            area_class=order.area_class,
-            parent=order.parent.number if order.parent is not None else None,
-            risk_score=None if for_customer else order.risk_score,
-            risk_reasons=[] if for_customer else list(order.risk_reasons),
-            waiting_since=order.waiting_since,
-            resolved_at=order.resolved_at,
-            closed_at=order.closed_at,
+        detail = WithExtras(
+            order,
             allowed_actions=allowed_actions,
             events=[_event(event, for_customer=for_customer) for event in events],
+            risk_score=None if for_customer else order.risk_score,
+            risk_reasons=[] if for_customer else list(order.risk_reasons),
         )
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if value is not None else None
+        return OrderDetailOut.from_orm(detail)
 
 
 def _event(event: WorkOrderEvent, *, for_customer: bool) -> EventOut:
