@@ -333,6 +333,8 @@ def test_each_persona_lists_only_the_orders_of_their_scope(
         ("team=abc", 422, "request.invalid"),
         ("team=99999999999999999999", 422, "request.invalid"),
         ("created_from=2026-02-31", 422, "request.invalid"),
+        ("created_to=0", 422, "request.invalid"),
+        ("created_to=20261201", 422, "request.invalid"),
         ("order_type=gossip", 422, "request.invalid"),
         ("q=" + "x" * 101, 400, "request.param.too_long"),
         ("q=%1b", 400, "request.param.bad_text"),

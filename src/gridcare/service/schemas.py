@@ -5,9 +5,11 @@ address."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Path, Schema
+from pydantic import BeforeValidator
 
 from gridcare.core.api_support import WithExtras
 from gridcare.core.models import OrgUnit, User
@@ -53,6 +55,18 @@ ActionPath = Path[
     ]
 ]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def iso_day(value: Any) -> Any:
+    """Pydantic reads `0` and `1700000000` as dates (Unix time); the document says
+    `format: date`, so a query value must be written YYYY-MM-DD."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("not a YYYY-MM-DD date")
+    return value
+
+
+#: A calendar day in a query (`?created_from=2026-12-01`).
+Day = Annotated[dt.date, BeforeValidator(iso_day)]
 
 
 class OrderErrorOut(ErrorOut):
@@ -163,10 +177,10 @@ class OrderFilter(Schema):
     priority: Priority | None = None
     org_unit: Id | None = Field(None, description="An org unit id: its orders and its subtree's")
     team: Id | None = Field(None, description="A team's id")
-    created_from: dt.date | None = Field(
+    created_from: Day | None = Field(
         None, description="First Beijing day of acceptance (YYYY-MM-DD)"
     )
-    created_to: dt.date | None = Field(
+    created_to: Day | None = Field(
         None, description="Last Beijing day of acceptance (YYYY-MM-DD), inclusive"
     )
     q: Annotated[
