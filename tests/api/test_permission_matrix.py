@@ -380,9 +380,7 @@ ENDPOINTS += [
         "POST /service/orders/{A}/actions/dispatch",
         "POST",
         "/service/orders/{number}/actions/{action}",
-        table(
-            403, bob=404, agent_s2=404, crew=404, **each((*STAFF_WRITERS, "dispatcher"), 200)
-        ),
+        table(403, bob=404, agent_s2=404, crew=404, **each((*STAFF_WRITERS, "dispatcher"), 200)),
         lambda world, persona, capture: (
             f"{API}/service/orders/{_order(world).number}/actions/dispatch",
             {"team_id": world.team_1.pk},
@@ -453,6 +451,7 @@ ENDPOINTS += [
 PENDING: dict[tuple[str, str], str] = {
     ("POST /service/orders/{A}/merge", name): "merging lands with triage" for name in STAFF_WRITERS
 }
+
 
 def _cells() -> list[Any]:
     cells = []

