@@ -32,6 +32,15 @@ ENDPOINTS = {
     ("post", "/accounts/bindings/confirm"),
     ("delete", "/accounts/bindings/{number}"),
     ("post", "/metering/readings"),
+    ("post", "/service/orders"),
+    ("get", "/service/orders"),
+    ("get", "/service/orders/{number}"),
+    ("post", "/service/orders/{number}/actions/{action}"),
+    ("post", "/service/orders/{number}/notes"),
+    ("get", "/service/orders/{number}/suggestions"),
+    ("post", "/service/orders/{number}/merge"),
+    ("get", "/service/categories"),
+    ("get", "/service/teams"),
 }
 PUBLIC = {("post", "/auth/login")}
 

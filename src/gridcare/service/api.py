@@ -40,12 +40,13 @@ from gridcare.service.services.notes import order_note_add
 
 router = Router(tags=["service"], auth=AUTH)
 ERRORS = {
-    400: OrderErrorOut,
+    400: ErrorOut,
     401: ErrorOut,
     403: ErrorOut,
     404: ErrorOut,
     409: OrderErrorOut,
     422: ValidationErrorOut,
+    429: ErrorOut,
 }
 
 #: The channels a customer files through themselves; the hotline, the counter and the
