@@ -108,8 +108,18 @@ def test_dispatch_and_cancel_at_once_leave_one_event_and_a_consistent_order(
 
     responses = race(
         [
-            (client_for("dispatcher"), f"{base}/dispatch", {"team_id": world.team_1.pk}),
-            (client_for("manager"), f"{base}/cancel", {"note": "客户来电撤销"}),
+            # Both act on the version they read, as the console does: one after the other
+            # would be fine (a dispatched order may be cancelled), at once one must lose.
+            (
+                client_for("dispatcher"),
+                f"{base}/dispatch",
+                {"team_id": world.team_1.pk, "expected_version": 0},
+            ),
+            (
+                client_for("manager"),
+                f"{base}/cancel",
+                {"note": "客户来电撤销", "expected_version": 0},
+            ),
         ]
     )
 
