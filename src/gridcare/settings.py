@@ -337,3 +337,8 @@ LOGGING = {
     # httpx logs every request at INFO: one line per notification sent.
     "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Working-day SLAs: does the day of acceptance count as the first day? ---
+# Default false, the civil-law convention (domain-facts §6; docs/architecture.md,
+# "Working calendar"). A company rule may say otherwise.
+SLA_COUNT_ACCEPTANCE_DAY = env_bool("GRIDCARE_SLA_COUNT_ACCEPTANCE_DAY", False)

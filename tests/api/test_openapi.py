@@ -32,6 +32,8 @@ ENDPOINTS = {
     ("post", "/accounts/bindings/confirm"),
     ("delete", "/accounts/bindings/{number}"),
     ("post", "/metering/readings"),
+    ("get", "/calendar/{year}"),
+    ("get", "/calendar/{year}.ics"),
     ("post", "/service/orders"),
     ("get", "/service/orders"),
     ("get", "/service/orders/{number}"),

@@ -289,6 +289,17 @@ ENDPOINTS = [
         effect=active_bindings,
         delta=-1,
     ),
+    # Public holidays are public information: every logged-in user and token may read them.
+    Endpoint(
+        "GET /calendar/{year}", "GET", "/calendar/{year}", table(200), fixed("/calendar/2025")
+    ),
+    Endpoint(
+        "GET /calendar/{year}.ics",
+        "GET",
+        "/calendar/{year}.ics",
+        table(200),
+        fixed("/calendar/2025.ics"),
+    ),
 ]
 
 

@@ -5,12 +5,12 @@ short and a newcomer sees the whole chain."""
 from __future__ import annotations
 
 from gridcare.service.models import WorkOrder, WorkOrderEvent
-from gridcare.service.services import merging, progress, risk, sla
+from gridcare.service.services import duplicates, progress, risk, sla
 
 
 def after_create(*, order: WorkOrder, event: WorkOrderEvent) -> None:
     risk.risk_assess(order=order)
-    merging.merge_suggest(order=order)
+    duplicates.merge_suggest(order=order)
     sla.clocks_apply(order=order, event=event)
     progress.progress_notify(order=order, event=event)
 
