@@ -457,11 +457,6 @@ ENDPOINTS += [
         fixed("/service/teams"),
     ),
 ]
-#: Cells that wait for a capability still a placeholder on main, (endpoint key, persona) →
-#: reason; strict, so the cells fail once it lands and the entry must go.
-PENDING: dict[tuple[str, str], str] = {
-    ("POST /service/orders/{A}/merge", name): "merging lands with triage" for name in STAFF_WRITERS
-}
 
 
 def _cells() -> list[Any]:
@@ -470,10 +465,7 @@ def _cells() -> list[Any]:
         assert set(endpoint.expect) == set(PERSONAS), endpoint.key
         for persona in PERSONAS:
             status = endpoint.expect[persona]
-            reason = PENDING.get((endpoint.key, persona))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            cell_id = f"{endpoint.key}|{persona}"
-            cells.append(pytest.param(endpoint, persona, status, id=cell_id, marks=marks))
+            cells.append(pytest.param(endpoint, persona, status, id=f"{endpoint.key}|{persona}"))
     return cells
 
 

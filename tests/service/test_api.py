@@ -662,3 +662,81 @@ def test_teams_of_the_scope_show_their_open_orders(world: World, client_for: Cli
         }
     ]
     assert elsewhere == []
+
+
+# --- Duplicates and merging ---
+
+
+def test_a_second_report_on_the_account_suggests_the_first_and_merges_into_it(
+    world: World, client_for: ClientFor
+) -> None:
+    first = repair(world, title="停电了")
+    second = repair(world, title="又停电了")
+    agent = client_for("agent_s1")
+
+    suggestions = validate_response(agent.get(f"{API}/orders/{second.number}/suggestions"))
+    merged = post(
+        agent,
+        f"/orders/{second.number}/merge",
+        {"parent_number": first.number, "note": "同一故障"},
+    )
+
+    assert [row["candidate"] for row in suggestions] == [first.number]
+    assert suggestions[0]["candidate_title"] == "停电了"
+    assert merged.status_code == 200, merged.content
+    body = validate_response(merged)
+    assert (body["state"], body["parent"]) == ("merged", first.number)
+    event = WorkOrderEvent.objects.get(order=second, kind="merge")
+    assert event.actor == world.users["agent_s1"]
+    second.refresh_from_db()
+    assert second.parent == first
+
+
+def test_suggestions_never_name_an_order_outside_the_readers_scope(
+    world: World, client_for: ClientFor
+) -> None:
+    first = repair(world)
+    second = repair(world)
+
+    as_crew = client_for("crew").get(f"{API}/orders/{second.number}/suggestions")
+    order_act(
+        actor=world.users["agent_s1"],
+        number=second.number,
+        action="dispatch",
+        team_id=world.team_1.pk,
+    )
+    as_crew_dispatched = client_for("crew").get(f"{API}/orders/{second.number}/suggestions")
+
+    assert as_crew.status_code == 404
+    # The crew sees the dispatched order but not the undispatched first one it duplicates.
+    assert validate_response(as_crew_dispatched) == []
+    assert first.number not in as_crew_dispatched.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "parent", "status", "code"),
+    [
+        ("agent_s1", "self", 400, "service.merge.self"),
+        ("agent_s1", "2026010199999999", 404, "service.merge.parent_not_found"),
+        ("agent_s1", "bobs", 404, "service.merge.parent_not_found"),
+        ("clerk_s1", "first", 403, "service.order.forbidden_action"),
+        ("alice", "first", 403, "service.order.forbidden_action"),
+    ],
+)
+def test_a_refused_merge_changes_nothing(
+    world: World, client_for: ClientFor, persona: str, parent: str, status: int, code: str
+) -> None:
+    first = repair(world)
+    second = repair(world)
+    bobs = repair(world, actor="bob", account_number=ACCOUNT_B)
+    numbers_by_name = {"self": second.number, "first": first.number, "bobs": bobs.number}
+    parent_number = numbers_by_name.get(parent, parent)
+
+    response = post(
+        client_for(persona), f"/orders/{second.number}/merge", {"parent_number": parent_number}
+    )
+
+    assert response.status_code == status, response.content
+    assert_chinese_error(validate_response(response), code)
+    second.refresh_from_db()
+    assert (second.state, second.parent_id) == ("accepted", None)

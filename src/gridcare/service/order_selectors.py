@@ -16,6 +16,7 @@ from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import EARLIEST_DATE, LATEST_DATE
 from gridcare.service import lifecycle
 from gridcare.service.choices import REPAIR_TYPES
+from gridcare.service.merge_selectors import merge_suggestions_pending
 from gridcare.service.models import MergeSuggestion, WorkOrder
 from gridcare.service.selectors import orders_visible_to
 from gridcare.service.services.access import may_act
@@ -147,11 +148,7 @@ def order_allowed_actions(*, user: User, order: WorkOrder) -> list[str]:
 
 
 def order_merge_suggestions(*, user: User, order: WorkOrder) -> QuerySet[MergeSuggestion]:
-    """Undecided duplicates suggested for `order`, limited to candidates `user` may see."""
+    """Undecided duplicates suggested for `order` (merge_selectors), limited to candidates
+    `user` may see."""
     visible = orders_visible_to(user).values("pk")
-    return (
-        MergeSuggestion.objects.filter(order=order, decided_at__isnull=True)
-        .filter(candidate__in=visible)
-        .select_related("candidate")
-        .order_by("-candidate__created_at", "id")
-    )
+    return merge_suggestions_pending(order).filter(candidate__in=visible)
