@@ -7,6 +7,7 @@ from gridcare.core.api_support import install_error_handlers
 from gridcare.core.calendar_api import router as calendar_router
 from gridcare.customers.api import accounts_router, customers_router
 from gridcare.metering.api import router as metering_router
+from gridcare.service.api import router as service_router
 from gridcare.service.api_applications import router as applications_router
 
 api = NinjaAPI(
@@ -24,4 +25,5 @@ api.add_router("/customers", customers_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/metering", metering_router)
 api.add_router("/calendar", calendar_router)
+api.add_router("/service", service_router)
 api.add_router("/service", applications_router)

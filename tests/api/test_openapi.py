@@ -42,6 +42,15 @@ ENDPOINTS = {
     ("post", "/service/orders/{number}/attachments"),
     ("get", "/service/orders/{number}/attachments"),
     ("get", "/service/orders/{number}/attachments/{attachment_id}"),
+    ("post", "/service/orders"),
+    ("get", "/service/orders"),
+    ("get", "/service/orders/{number}"),
+    ("post", "/service/orders/{number}/actions/{action}"),
+    ("post", "/service/orders/{number}/notes"),
+    ("get", "/service/orders/{number}/suggestions"),
+    ("post", "/service/orders/{number}/merge"),
+    ("get", "/service/categories"),
+    ("get", "/service/teams"),
 }
 PUBLIC = {("post", "/auth/login")}
 

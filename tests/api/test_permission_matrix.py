@@ -25,7 +25,14 @@ from gridcare.core.services import api_token_issue
 from gridcare.customers.models import AccountBinding, Customer, Interaction, SimulatedMessage
 from gridcare.customers.services import account_bind_request
 from gridcare.metering.models import ImportBatch
-from gridcare.service.models import Application, ApplicationStep, Attachment
+from gridcare.service.models import (
+    Application,
+    ApplicationStep,
+    Attachment,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from gridcare.service.services import OrderDraft, order_act, order_create
 from gridcare.service.services.applications import application_step_wait, application_submit
 from gridcare.service.services.uploads import Upload, attachment_add
 from gridcare.testing.personas import (
@@ -437,6 +444,162 @@ ENDPOINTS = [
         "/service/orders/{number}/attachments/{attachment_id}",
         table(200, **each(("bob", "agent_s2", "crew"), 404)),
         alices_order_attachments(download=True),
+    ),
+]
+
+
+# --- Work orders (/service): customers their own, crew their team's, agents their unit's ---
+
+STAFF_WRITERS = ("agent_s1", "manager", "admin")
+
+
+def _order(world: World, *, account: str = ACCOUNT_A, dispatch: bool = False) -> WorkOrder:
+    owner = "alice" if account == ACCOUNT_A else "bob"
+    order = order_create(
+        actor=world.users[owner],
+        draft=OrderDraft(
+            order_type="fault_repair", origin="web", title="停电", account_number=account
+        ),
+    )
+    if dispatch:
+        order = order_act(
+            actor=world.users["admin"],
+            number=order.number,
+            action="dispatch",
+            team_id=world.team_1.pk,
+        )
+    return order
+
+
+def order_path(
+    suffix: str = "", body: dict[str, Any] | None = None, **options: Any
+) -> Callable[[World, str, Any], Prepared]:
+    def prepare(world: World, persona: str, capture: Any) -> Prepared:
+        number = _order(world, **options).number
+        return f"{API}/service/orders/{number}{suffix}", body
+
+    return prepare
+
+
+def merge_pair(world: World, persona: str, capture: Any) -> Prepared:
+    parent, child = _order(world), _order(world)
+    return f"{API}/service/orders/{child.number}/merge", {
+        "parent_number": parent.number,
+        "note": "同一故障",
+    }
+
+
+def order_events(kind: str) -> Callable[[], int]:
+    return WorkOrderEvent.objects.filter(kind=kind).count
+
+
+ORDER_CREATE_BODY = {
+    "order_type": "fault_repair",
+    "origin": "web",
+    "title": "家里停电",
+    "account_number": ACCOUNT_A,
+}
+
+ENDPOINTS += [
+    Endpoint(
+        "POST /service/orders",
+        "POST",
+        "/service/orders",
+        table(201, bob=404, agent_s2=404, crew=403, analyst=403),
+        fixed("/service/orders", ORDER_CREATE_BODY),
+        effect=WorkOrder.objects.count,
+        delta=1,
+    ),
+    Endpoint("GET /service/orders", "GET", "/service/orders", table(200), fixed("/service/orders")),
+    Endpoint(
+        "GET /service/orders/{A, dispatched}",
+        "GET",
+        "/service/orders/{number}",
+        table(200, bob=404, agent_s2=404),
+        order_path(dispatch=True),
+    ),
+    Endpoint(
+        "GET /service/orders/{A, accepted}",
+        "GET",
+        "/service/orders/{number}",
+        table(200, bob=404, agent_s2=404, crew=404),
+        order_path(),
+    ),
+    Endpoint(
+        "GET /service/orders/{B}",
+        "GET",
+        "/service/orders/{number}",
+        table(404, bob=200, agent_s2=200, analyst=200, manager=200, admin=200),
+        order_path(account=ACCOUNT_B),
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/actions/dispatch",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(403, bob=404, agent_s2=404, crew=404, **each((*STAFF_WRITERS, "dispatcher"), 200)),
+        lambda world, persona, capture: (
+            f"{API}/service/orders/{_order(world).number}/actions/dispatch",
+            {"team_id": world.team_1.pk},
+        ),
+        effect=order_events("dispatch"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A, dispatched}/actions/take",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(200, alice=403, bob=404, agent_s2=404, analyst=403),
+        order_path("/actions/take", {}, dispatch=True),
+        effect=order_events("take"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/actions/cancel",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(403, alice=200, bob=404, agent_s2=404, crew=404, **each(STAFF_WRITERS, 200)),
+        order_path("/actions/cancel", {"note": "已恢复供电"}),
+        effect=order_events("cancel"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A, dispatched}/notes",
+        "POST",
+        "/service/orders/{number}/notes",
+        table(201, alice=403, bob=404, agent_s2=404, analyst=403),
+        order_path("/notes", {"note": "已电话联系"}, dispatch=True),
+        effect=order_events("note"),
+        delta=1,
+    ),
+    Endpoint(
+        "GET /service/orders/{A, dispatched}/suggestions",
+        "GET",
+        "/service/orders/{number}/suggestions",
+        table(200, **each(CUSTOMERS, 403), agent_s2=404),
+        order_path("/suggestions", dispatch=True),
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/merge",
+        "POST",
+        "/service/orders/{number}/merge",
+        table(403, bob=404, agent_s2=404, crew=404, **each(STAFF_WRITERS, 200)),
+        merge_pair,
+        effect=order_events("merge"),
+        delta=1,
+    ),
+    Endpoint(
+        "GET /service/categories",
+        "GET",
+        "/service/categories",
+        table(200),
+        fixed("/service/categories?order_type=complaint"),
+    ),
+    Endpoint(
+        "GET /service/teams",
+        "GET",
+        "/service/teams",
+        table(200, **each(CUSTOMERS, 403)),
+        fixed("/service/teams"),
     ),
 ]
 
