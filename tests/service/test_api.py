@@ -3,15 +3,17 @@ meets them. Every answer is checked against the OpenAPI document (tests/api/conf
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from gridcare.customers.models import Interaction
-from gridcare.service.models import WorkOrder, WorkOrderEvent
+from gridcare.service.models import SlaClock, WorkOrder, WorkOrderEvent
 from gridcare.service.order_selectors import CHINA
 from gridcare.service.services import OrderDraft, order_act, order_create
 from gridcare.testing.personas import ACCOUNT_A, ACCOUNT_B, World
@@ -362,7 +364,8 @@ def test_the_inbox_page_costs_a_fixed_number_of_queries(
         dispatched(world)
     client = client_for("agent_s1")
 
-    with django_assert_max_num_queries(9):
+    # Session and user, scope, count, page ids, rows, their SLA clocks (one prefetch).
+    with django_assert_max_num_queries(10):
         response = client.get(f"{API}/orders?page_size=10")
 
     page = validate_response(response)
@@ -743,3 +746,26 @@ def test_a_refused_merge_changes_nothing(
     assert_chinese_error(validate_response(response), code)
     second.refresh_from_db()
     assert (second.state, second.parent_id) == ("accepted", None)
+
+
+def test_the_inbox_shows_each_orders_commitment_and_filters_the_overdue(
+    world: World, client_for: ClientFor
+) -> None:
+    late, on_time = dispatched(world), dispatched(world)
+    SlaClock.objects.filter(order=late).update(
+        started_at=timezone.now() - dt.timedelta(hours=2),
+        warn_at=timezone.now() - dt.timedelta(hours=1, minutes=30),
+        deadline_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    client = client_for("agent_s1")
+
+    everything = validate_response(client.get(f"{API}/orders"))
+    overdue = validate_response(client.get(f"{API}/orders?overdue=true"))
+    detail = validate_response(client.get(f"{API}/orders/{on_time.number}"))
+
+    states = {item["number"]: item["sla"]["state"] for item in everything["items"]}
+    assert states == {late.number: "overdue", on_time.number: "running"}
+    assert [item["number"] for item in overdue["items"]] == [late.number]
+    assert overdue["items"][0]["sla"]["remaining_seconds"] < 0
+    assert [c["clock"] for c in detail["commitments"]] == ["repair_arrival"]
+    assert detail["commitments"][0]["limit"] == 45

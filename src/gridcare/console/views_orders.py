@@ -31,10 +31,16 @@ QUERY_MAX_LENGTH = 100
 SLA_POLL_SECONDS = 30
 
 
+def _states(state: str) -> tuple[str, ...]:
+    return (state,) if state else ()
+
+
 def _filters(request: HttpRequest) -> orders.OrderFilters:
     get = request.GET
     return orders.OrderFilters(
-        state=parse_choice(get.get("state"), field="state", choices=OrderState, default=""),
+        states=_states(
+            parse_choice(get.get("state"), field="state", choices=OrderState, default="")
+        ),
         order_type=parse_choice(get.get("type"), field="type", choices=OrderType, default=""),
         origin=parse_choice(get.get("origin"), field="origin", choices=Origin, default=""),
         priority=parse_choice(get.get("priority"), field="priority", choices=Priority, default=""),
@@ -45,7 +51,7 @@ def _filters(request: HttpRequest) -> orders.OrderFilters:
         == "1",
         created_from=parse_date(get.get("from"), field="from"),
         created_to=parse_date(get.get("to"), field="to"),
-        query=parse_text(get.get("q"), field="q", max_length=QUERY_MAX_LENGTH),
+        q=parse_text(get.get("q"), field="q", max_length=QUERY_MAX_LENGTH),
     )
 
 

@@ -119,6 +119,8 @@ def order_list(request: HttpRequest, filters: Query[OrderFilter]) -> order_selec
         created_to=filters.created_to,
         q=filters.q.strip(),
         sort=filters.sort,
+        overdue=filters.overdue,
+        open_only=filters.open,
     )
     return order_selectors.order_inbox_pages(user=user, filters=parsed)
 

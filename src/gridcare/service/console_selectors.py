@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from gridcare.contact import selectors as contact_selectors
 from gridcare.contact.choices import Speaker
@@ -18,25 +18,23 @@ from gridcare.core.choices import OrgUnitKind
 from gridcare.core.models import OrgUnit, User
 from gridcare.customers.choices import InteractionChannel, InteractionDirection
 from gridcare.customers.selectors import customer_timeline
-from gridcare.service import lifecycle as table
-from gridcare.service import sla_selectors
-from gridcare.service.choices import OPEN_STATES, REPAIR_TYPES, OrderState, Origin
+from gridcare.service import order_selectors, sla_selectors
+from gridcare.service.choices import OPEN_STATES, OrderState, Origin
 from gridcare.service.models import (
     DESCRIPTION_MAX,
     TITLE_MAX,
     Attachment,
     Category,
-    SlaClock,
     WorkOrder,
     WorkOrderEvent,
 )
+from gridcare.service.order_selectors import OrderFilters
 from gridcare.service.selectors import (
     categories_for,
     order_events,
     orders_visible_to,
     teams_in_scope,
 )
-from gridcare.service.services.access import may_act
 from gridcare.service.services.dispatch import TeamSuggestion, team_suggestions
 from gridcare.service.sla_selectors import with_clocks
 
@@ -73,60 +71,9 @@ CONVERSATION_ORIGIN: dict[str, str] = {
 # --- The order inbox -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OrderFilters:
-    """The inbox's filters, already parsed to their types at the edge ("" / None: any)."""
-
-    state: str = ""
-    order_type: str = ""
-    origin: str = ""
-    priority: str = ""
-    team_id: int | None = None
-    overdue: bool = False
-    open_only: bool = False
-    created_from: dt.date | None = None
-    created_to: dt.date | None = None
-    query: str = ""
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    """Midnight in Beijing: a date filter means the working day the staff member sees."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=CHINA)
-
-
 def order_inbox(*, user: User, filters: OrderFilters, now: dt.datetime) -> QuerySet[WorkOrder]:
-    """The orders `user` may see, filtered, newest first. `query` is an order number
-    (exact) or words of the title; `overdue` keeps orders with a running clock past its
-    deadline (a paused or stopped clock is not overdue)."""
-    orders = orders_visible_to(user)
-    exact = {
-        "state": filters.state,
-        "order_type": filters.order_type,
-        "origin": filters.origin,
-        "priority": filters.priority,
-    }
-    orders = orders.filter(**{name: value for name, value in exact.items() if value})
-    if filters.open_only:
-        orders = orders.filter(state__in=OPEN_STATES)
-    if filters.team_id is not None:
-        orders = orders.filter(team_id=filters.team_id)
-    if filters.created_from is not None:
-        orders = orders.filter(created_at__gte=_day_start(filters.created_from))
-    if filters.created_to is not None:
-        next_day = filters.created_to + dt.timedelta(days=1)
-        orders = orders.filter(created_at__lt=_day_start(next_day))
-    if filters.query:
-        q = filters.query
-        orders = orders.filter(Q(number=q) | Q(title__contains=q))
-    if filters.overdue:
-        late = SlaClock.objects.filter(
-            order=OuterRef("pk"),
-            stopped_at__isnull=True,
-            paused_at__isnull=True,
-            deadline_at__lt=now,
-        )
-        orders = orders.filter(Exists(late))
-    return with_clocks(orders.order_by("-created_at", "-id"))
+    """The inbox (order_selectors.order_inbox) with each order's clocks, for the live timers."""
+    return with_clocks(order_selectors.order_inbox(user=user, filters=filters, now=now))
 
 
 def teams_of(*, user: User) -> list[OrgUnit]:
@@ -155,14 +102,10 @@ def order_rows(*, orders: list[WorkOrder], now: dt.datetime) -> list[OrderRow]:
 
 
 def order_actions_for(*, user: User, order: WorkOrder) -> list[str]:
-    """What `user` may do to `order` now: the lifecycle's allowed actions that the user's
-    role permits, in lifecycle order (what the console shows as buttons)."""
-    allowed = table.allowed_actions(state=order.state, is_repair=order.order_type in REPAIR_TYPES)
-    # Pause and resume share their states in the table; the order's waiting flag decides
-    # which of the two order_act accepts now.
-    waiting_flag = {"resume" if order.waiting_since is None else "pause"}
-    hidden = BUTTON_EXCLUDED | waiting_flag
-    return [a for a in allowed if a not in hidden and may_act(user, order, a)]
+    """The buttons on an order: what `user` may do now (order_selectors), less the actions
+    that have a screen of their own."""
+    allowed = order_selectors.order_allowed_actions(user=user, order=order)
+    return [action for action in allowed if action not in BUTTON_EXCLUDED]
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import EARLIEST_DATE, LATEST_DATE
 from gridcare.service import lifecycle
-from gridcare.service.choices import REPAIR_TYPES
+from gridcare.service.choices import OPEN_STATES, REPAIR_TYPES
 from gridcare.service.merge_selectors import merge_suggestions_pending
-from gridcare.service.models import MergeSuggestion, WorkOrder
+from gridcare.service.models import MergeSuggestion, SlaClock, WorkOrder
 from gridcare.service.selectors import orders_visible_to
 from gridcare.service.services.access import may_act
+from gridcare.service.sla_selectors import with_clocks
 
 #: Days are Beijing days whatever the server's zone (domain-facts §6).
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -52,10 +54,17 @@ class OrderFilters:
     #: An order number (prefix) or words of the title.
     q: str = ""
     sort: str = "-created_at"
+    #: Only orders with a running clock past its deadline (a paused or stopped one is not).
+    overdue: bool = False
+    #: Only orders still being worked on (accepted … arrived).
+    open_only: bool = False
 
 
-def order_inbox(*, user: User, filters: OrderFilters) -> QuerySet[WorkOrder]:
-    """The orders `user` may see that match `filters`, in the requested order."""
+def order_inbox(
+    *, user: User, filters: OrderFilters, now: dt.datetime | None = None
+) -> QuerySet[WorkOrder]:
+    """The orders `user` may see that match `filters`, in the requested order (the console
+    inbox and `GET /service/orders` both read this)."""
     orders = orders_visible_to(user)
     exact = {
         "state__in": filters.states,
@@ -79,6 +88,16 @@ def order_inbox(*, user: User, filters: OrderFilters) -> QuerySet[WorkOrder]:
         orders = orders.filter(
             Q(number__startswith=filters.q) | by_title if filters.q.isdigit() else by_title
         )
+    if filters.open_only:
+        orders = orders.filter(state__in=OPEN_STATES)
+    if filters.overdue:
+        late = SlaClock.objects.filter(
+            order=OuterRef("pk"),
+            stopped_at__isnull=True,
+            paused_at__isnull=True,
+            deadline_at__lt=now or timezone.now(),
+        )
+        orders = orders.filter(Exists(late))
     return orders.order_by(*SORTS[filters.sort])
 
 
@@ -113,7 +132,7 @@ class OrderPages:
 
     def __getitem__(self, window: slice) -> list[WorkOrder]:
         ids = list(self._orders.select_related(None).values_list("pk", flat=True)[window])
-        rows = WorkOrder.objects.select_related(*_PAGE_RELATED).in_bulk(ids)
+        rows = with_clocks(WorkOrder.objects.select_related(*_PAGE_RELATED)).in_bulk(ids)
         return [rows[pk] for pk in ids]
 
 

@@ -27,6 +27,7 @@ from gridcare.service.models import (
     WorkOrderEvent,
 )
 from gridcare.service.order_selectors import SORTS
+from gridcare.service.sla_selectors import ClockStatus, order_clock_statuses, order_sla
 
 #: One line of text: no control characters (NUL, line breaks, escapes).
 ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -195,6 +196,8 @@ class OrderFilter(Schema):
         ),
     ] = Field("", description="An order number (or its first digits) or words of the title")
     sort: Literal[tuple(SORTS)] = "-created_at"  # type: ignore[valid-type]
+    overdue: bool = Field(False, description="Only orders with a running clock past its deadline")
+    open: bool = Field(False, description="Only orders still being worked on (accepted … arrived)")
 
 
 class CategoryFilter(Schema):
@@ -238,8 +241,35 @@ class UnitOut(Schema):
     name: str
 
 
+class ClockOut(Schema):
+    """One service commitment's clock. `remaining_seconds` is negative once overdue;
+    `provisional`: the deadline rests on a year whose calendar has not been entered yet
+    (it is recomputed when it is)."""
+
+    clock: str
+    unit: str
+    limit: int
+    deadline: dt.datetime
+    remaining_seconds: int
+    state: str
+    provisional: bool
+
+    @staticmethod
+    def of(status: ClockStatus) -> ClockOut:
+        return ClockOut(
+            clock=status.clock,
+            unit=status.unit,
+            limit=status.limit,
+            deadline=status.deadline,
+            remaining_seconds=int(status.remaining.total_seconds()),
+            state=status.state,
+            provisional=status.provisional,
+        )
+
+
 class OrderOut(Schema):
-    """An order in a list. `version` goes back as `expected_version` with an action."""
+    """An order in a list. `version` goes back as `expected_version` with an action;
+    `sla` is its most urgent commitment (none for an order without clocks)."""
 
     number: str
     order_type: str
@@ -257,6 +287,12 @@ class OrderOut(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    sla: ClockOut | None
+
+    @staticmethod
+    def resolve_sla(obj: WorkOrder) -> ClockOut | None:
+        status = order_sla(obj)
+        return ClockOut.of(status) if status is not None else None
 
     @staticmethod
     def resolve_category(obj: WorkOrder) -> str | None:
@@ -310,6 +346,8 @@ class OrderDetailOut(OrderOut):
     closed_at: dt.datetime | None
     allowed_actions: list[str]
     events: list[EventOut]
+    #: Every SLA clock of the order, most urgent first.
+    commitments: list[ClockOut]
 
     @staticmethod
     def resolve_address_masked(obj: WorkOrder) -> str:
@@ -344,6 +382,7 @@ class OrderDetailOut(OrderOut):
         detail = WithExtras(
             order,
             allowed_actions=allowed_actions,
+            commitments=[ClockOut.of(status) for status in order_clock_statuses(order)],
             events=[_event(event, for_customer=for_customer) for event in events],
             risk_score=None if for_customer else order.risk_score,
             risk_reasons=[] if for_customer else list(order.risk_reasons),
