@@ -39,3 +39,17 @@ def test_admin_names_login_protection_and_task_results_in_chinese(world: World, 
     tasks = client_for("admin").get("/admin/django_tasks_database/dbtaskresult/").content.decode()
     for chinese in ("优先级", "队列名称", "就绪", "运行中"):  # the list filters
         assert chinese in tasks, chinese
+
+
+def test_a_multipart_body_without_a_boundary_is_a_clear_400_not_a_500(world: World) -> None:
+    from django.test import Client
+
+    response = Client().generic(
+        "POST",
+        "/api/v1/service/applications",
+        b'{"kind": "ev_charger"}',
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "request.bad_multipart"

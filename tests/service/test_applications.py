@@ -369,3 +369,12 @@ def test_an_organization_must_also_give_its_business_licence(world: World) -> No
     )
     assert application.order.origin == "business_hall"
     assert application_missing_documents(application) == ["id_card", "business_licence"]
+
+
+def test_the_api_schema_names_exactly_the_facts_the_workflows_ask_for() -> None:
+    from gridcare.service.application_schemas import ApplicationDataIn
+    from gridcare.service.workflows import field_codes, workflows
+
+    asked = {f.code for flow in workflows().values() for f in flow.fields}
+    assert asked == field_codes()
+    assert set(ApplicationDataIn.model_fields) == asked | {"note"}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from gridcare.core.errors import DomainError
@@ -31,12 +32,23 @@ def error_page(request: HttpRequest, *, code: str, message: str, status: int) ->
     return render(request, "errors/error.html", context, status=status)
 
 
+BAD_MULTIPART_ERROR = {
+    "code": "request.bad_multipart",
+    "message": "上传的表单格式不正确（multipart 边界缺失或内容不完整）",
+}
+
+
 class RejectNulCharacters:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _has_nul(request):
+        try:
+            has_nul = _has_nul(request)
+        except MultiPartParserError:
+            # A multipart body without a boundary (or cut short) cannot be read at all.
+            return error_page(request, **BAD_MULTIPART_ERROR, status=400)
+        if has_nul:
             return error_page(request, **NUL_ERROR, status=400)
         return self.get_response(request)
 

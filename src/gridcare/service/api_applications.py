@@ -3,6 +3,7 @@ endpoints over service.services.applications / uploads and service.application_s
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 from annotated_types import Ge, Le
@@ -77,8 +78,8 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Status[A
         kind=payload.kind,
         account_number=payload.account_number,
         customer_id=payload.customer_id,
-        capacity_kva=payload.capacity_kva,
-        data=dict(payload.data),
+        capacity_kva=None if payload.capacity_kva is None else Decimal(str(payload.capacity_kva)),
+        data=payload.data.model_dump(exclude_none=True),
         interaction_id=payload.interaction_id,
         contact_data=dict(payload.contact_data),
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from annotated_types import Ge, Le
+from annotated_types import Ge, Gt, Le
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
@@ -18,7 +18,20 @@ DocumentCode = Literal[tuple(DocumentKind.values)]  # type: ignore[valid-type]
 Note = Annotated[str, StringConstraints(max_length=1000)]
 
 
+class ApplicationDataIn(StrictIn):
+    """The facts an application kind asks for (workflows.toml `[fields]`; a test keeps the
+    two in step) and a free note. A name outside them is refused at the edge (422)."""
+
+    address: Note | None = Field(None, description="用电地址: the address of the new supply")
+    new_holder_name: Note | None = Field(None, description="新户主: the new account holder")
+    note: Note | None = Field(None, description="Anything else the applicant wants to say")
+
+
 class ApplicationIn(StrictIn):
+    """A business application. Staff filing at the counter name the visit
+    (`interaction_id`) or bring its `contact_data` (queue_number, wait_seconds,
+    service_seconds); a customer's own application needs neither."""
+
     kind: KindCode = Field(description="service.choices.ApplicationKind")  # type: ignore[valid-type]
     account_number: Annotated[str, StringConstraints(max_length=20)] = Field(
         "", description="户号: customers give one of their bound accounts"
@@ -26,8 +39,8 @@ class ApplicationIn(StrictIn):
     customer_id: Annotated[int, Ge(1), Le(2**63 - 1)] | None = Field(
         None, description="Staff at the counter may name the customer instead of an account"
     )
-    capacity_kva: Annotated[Decimal, Ge(0), Le(1_000_000)] | None = Field(
-        None, description="Applied capacity in kVA (where the kind asks for it)"
+    capacity_kva: Annotated[float, Gt(0), Le(1_000_000)] | None = Field(
+        None, description="Applied capacity in kVA (where the kind asks for it), a JSON number"
     )
     interaction_id: Annotated[int, Ge(1), Le(2**63 - 1)] | None = Field(
         None, description="Staff: the counter visit or call this application came from"
@@ -37,8 +50,8 @@ class ApplicationIn(StrictIn):
         description="Staff at the counter without a recorded visit: queue_number, "
         "wait_seconds, service_seconds (customers.timeline CHANNEL_DATA)",
     )
-    data: dict[str, Annotated[str, StringConstraints(max_length=1000)]] = Field(
-        default_factory=dict,
+    data: ApplicationDataIn = Field(
+        default_factory=lambda: ApplicationDataIn(address=None, new_holder_name=None, note=None),
         description="The kind's facts (workflows.toml `fields`, e.g. `address`) and `note`",
     )
 

@@ -151,3 +151,8 @@ def workflow(kind: str) -> Workflow:
 def default_preset() -> str:
     """The preset whose limits apply where the policy in use names none."""
     return str(_raw()["default_preset"])
+
+
+def field_codes() -> set[str]:
+    """Every fact some workflow asks for (workflows.toml `[fields]`)."""
+    return set(_raw().get("fields", {}))

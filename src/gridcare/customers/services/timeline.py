@@ -27,9 +27,12 @@ def interaction_record(
     links: dict[str, Any] | None = None,
     external_id: str = "",
     data: dict[str, Any] | None = None,
+    check_channel_data: bool = True,
 ) -> Interaction:
     """Put one contact on the customer's timeline. The same (channel, external_id) again
-    returns the first record unchanged (a webhook or CTI system delivering twice)."""
+    returns the first record unchanged (a webhook or CTI system delivering twice).
+    `check_channel_data=False` is for entries that stand for something else than the call or
+    visit itself (an application filed for the customer), which has no call data to carry."""
     if channel not in InteractionChannel.values:
         raise DomainError(
             "customers.interaction.bad_channel", f"未知渠道：{channel}", field="channel"
@@ -38,7 +41,8 @@ def interaction_record(
         raise DomainError(
             "customers.interaction.bad_direction", f"未知方向：{direction}", field="direction"
         )
-    _check_channel_data(channel, data or {})
+    if check_channel_data:
+        _check_channel_data(channel, data or {})
     _check_occurred_at(occurred_at)
     if not Customer.objects.filter(pk=customer_id).exists():
         raise NotFound("customers.customer.not_found", "客户不存在", field="customer")

@@ -130,6 +130,9 @@ def application_submit(
         # A customer's own application is a portal contact; counter data is staff's to give.
         interaction_id=None if actor.is_customer else interaction_id,
         contact_data={} if actor.is_customer else (contact_data or {}),
+        # Staff may file an application for a customer from another system (no visit to
+        # record): the order's timeline entry then carries no counter data.
+        contact_data_required=False,
     )
     preset = sla_preset()
     with files_atomic():
@@ -208,13 +211,19 @@ def _check_capacity_change(kind: str, capacity: Decimal | None, order: WorkOrder
 
 
 def _facts(flow: workflows.Workflow, data: dict[str, Any]) -> tuple[dict[str, str], str]:
-    """The kind's declared facts (all required) and the free note; anything else is refused."""
+    """The kind's declared facts (all required) and the free note. A fact another kind asks
+    for (an address given with a name transfer) is kept as given; a name no workflow knows
+    is refused."""
     known = {spec.code: spec for spec in flow.fields}
-    if unknown := sorted(set(data) - set(known) - {"note"}):
+    if unknown := sorted(set(data) - workflows.field_codes() - {"note"}):
         raise DomainError(
             "service.application.unknown_field", f"该业务没有字段 {unknown[0]}", field=unknown[0]
         )
-    facts: dict[str, str] = {}
+    facts = {
+        code: value.strip()[:FIELD_MAX]
+        for code, value in data.items()
+        if code not in known and code != "note" and isinstance(value, str) and value.strip()
+    }
     for code, spec in known.items():
         value = data.get(code)
         if not isinstance(value, str) or not value.strip():

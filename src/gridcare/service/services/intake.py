@@ -54,6 +54,9 @@ class OrderDraft:
     interaction_id: int | None = None
     #: Call or counter data when no interaction exists yet (customers.timeline CHANNEL_DATA).
     contact_data: dict[str, Any] = field(default_factory=dict)
+    #: Whether a hotline or counter order must bring its call's or visit's data (an order
+    #: filed for the customer from another system has none to give).
+    contact_data_required: bool = True
     #: The channel's own key (a CTI call id, a conversation id): the same key twice is one order.
     source_ref: str = ""
     data: dict[str, Any] = field(default_factory=dict)
@@ -262,4 +265,5 @@ def _timeline(actor: User, order: WorkOrder, draft: OrderDraft) -> None:
         links=links,
         external_id=f"work-order:{order.number}",
         data=draft.contact_data,
+        check_channel_data=draft.contact_data_required or bool(draft.contact_data),
     )
