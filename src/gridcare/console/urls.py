@@ -34,9 +34,15 @@ urlpatterns = [
     path("orders/categories/", views_intake.categories_view, name="order_categories"),
     path("orders/<str:number>/", views_orders.order_view, name="order"),
     path("orders/<str:number>/sla/", views_orders.order_sla_view, name="order_sla"),
+    path(
+        "orders/<str:number>/attachments/<int:attachment_id>/",
+        views_orders.order_attachment_view,
+        name="order_attachment",
+    ),
     path("dispatch/", views_dispatch.dispatch_view, name="dispatch"),
     path("crew/", views_crew.crew_view, name="crew"),
     path("crew/<str:number>/", views_crew.crew_order_view, name="crew_order"),
+    path("crew/<str:number>/photo/", views_crew.crew_photo_view, name="crew_photo"),
     path("counter/", views_counter.counter_view, name="counter"),
     path(
         "inbox/<int:conversation_id>/order/",
