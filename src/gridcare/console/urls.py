@@ -8,6 +8,7 @@ from gridcare.console import (
     views_inbox,
     views_intake,
     views_metering,
+    views_notices,
     views_notify,
     views_orders,
 )
@@ -26,6 +27,8 @@ urlpatterns = [
     path("inbox/", views_inbox.inbox_view, name="inbox"),
     path("inbox/<int:conversation_id>/", views_inbox.conversation_view, name="conversation"),
     path("notifications/", views_notify.notifications_view, name="notifications"),
+    path("notices/", views_notices.notices_view, name="notices"),
+    path("notices/<int:notice_id>/read/", views_notices.notice_read_view, name="notice_read"),
     path("notifications/templates/", views_notify.templates_view, name="templates"),
     path("transformers/<str:code>/", views_metering.transformer_view, name="transformer"),
     # Work orders (issue 24): inbox, one order, dispatch board, crew page, counter intake,
