@@ -16,14 +16,16 @@ def search_url(query: str = ALICE_MOBILE) -> str:
     return f"/console/search/?q={query}"
 
 
-@pytest.mark.parametrize("path", ["/console/", "/console/search/", "/console/customers/1/"])
+@pytest.mark.parametrize(
+    "path", ["/console/", "/console/search/", "/console/customers/1/", "/console/notices/"]
+)
 def test_anonymous_visitor_is_sent_to_the_staff_login(world: World, path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302
     assert response["Location"].startswith("/console/login/?next=")
 
 
-@pytest.mark.parametrize("path", ["/console/", "/console/search/"])
+@pytest.mark.parametrize("path", ["/console/", "/console/search/", "/console/notices/"])
 def test_customer_is_sent_back_to_the_portal(world: World, client_for, path: str) -> None:
     response = client_for("alice").get(path)
     assert response.status_code == 302

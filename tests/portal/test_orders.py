@@ -8,8 +8,11 @@ import re
 import pytest
 from django.test import Client
 
+from gridcare.core.choices import OrgUnitKind
+from gridcare.core.services import org_unit_create
 from gridcare.customers.models import Interaction
 from gridcare.service.models import ReturnVisit, WorkOrder
+from gridcare.service.services import order_act
 from gridcare.testing.personas import ACCOUNT_A, World
 from tests.contact.test_webhooks import SMS_SECRET, post_sms
 from tests.service.test_progress import repair, run_to_resolved
@@ -59,7 +62,6 @@ def test_the_timeline_speaks_plain_chinese_and_hides_internal_notes(
     world: World, client_for
 ) -> None:
     order = repair(world)
-    from gridcare.service.services import order_act
 
     order_act(
         actor=world.users["dispatcher"],
@@ -81,6 +83,32 @@ def test_the_timeline_speaks_plain_chinese_and_hides_internal_notes(
     for text in ["已受理", "已派单给石牌抢修班", "抢修人员已到达现场"]:
         assert text in html
     assert "内部备注" not in html
+
+
+def test_the_timeline_names_each_team_an_order_was_dispatched_to(world: World, client_for) -> None:
+    team_2 = org_unit_create(
+        actor=None,
+        code="T2",
+        name="石牌二班",
+        kind=OrgUnitKind.TEAM,
+        parent=world.team_1.parent,
+    )
+    order = repair(world)
+    dispatcher = world.users["dispatcher"]
+    order_act(actor=dispatcher, number=order.number, action="dispatch", team_id=world.team_1.pk)
+    order_act(
+        actor=world.users["agent_s1"],
+        number=order.number,
+        action="reassign",
+        team_id=team_2.pk,
+        note="改派二班",
+    )
+    events = {e.kind: e.data for e in order.events.filter(kind__in=["dispatch", "reassign"])}
+    assert events["dispatch"]["team_name"] == "石牌抢修班"
+    assert events["reassign"] == {"team_id": team_2.pk, "team_name": "石牌二班"}
+    html = client_for("alice").get(f"/portal/orders/{order.number}/").content.decode()
+    assert "已派单给石牌抢修班" in html, "the first dispatch keeps its own team"
+    assert "已派单给石牌二班" in html
 
 
 def test_bob_gets_404_on_alices_order(world: World, client_for) -> None:

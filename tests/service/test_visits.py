@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from gridcare.core.errors import Conflict, DomainError, NotFound
 from gridcare.customers.models import Interaction
-from gridcare.notify.models import Notification
+from gridcare.notify.models import Notification, StaffNotice
 from gridcare.service.models import ReturnVisit, WorkOrder
 from gridcare.service.services import OrderDraft, order_act, order_create
 from gridcare.service.services.visit_rating import (
@@ -119,6 +119,30 @@ def test_a_low_rated_complaint_is_escalated_to_the_units_manager(world: World) -
     assert note.data["escalation"] == "low_rating"
     order.refresh_from_db()
     assert order.state == "dispatched"
+
+
+def test_a_low_rated_complaint_sends_the_manager_one_staff_notice(world: World) -> None:
+    order, token = resolved(world, "complaint")
+    visit_rate(visit=visit_for_token(token), rating=1, channel="link")
+    notices = StaffNotice.objects.filter(kind="service.low_rating")
+    assert [n.user.username for n in notices] == ["manager"]
+    assert order.number in notices[0].title
+    assert notices[0].link == f"/console/orders/{order.number}/"
+    # The same rating delivered again (a repeated link post, an SMS reply) changes nothing.
+    with pytest.raises(Conflict):
+        visit_rate(visit=visit_for_token(token), rating=1, channel="link")
+    reply = Interaction.objects.create(
+        customer=world.customer_alice, channel="sms", direction="inbound", summary="短信评价：1 分"
+    )
+    visit_rate_by_sms(customer_id=world.customer_alice.pk, rating=1, interaction_id=reply.pk)
+    assert StaffNotice.objects.filter(kind="service.low_rating").count() == 1
+    assert not StaffNotice.objects.filter(user=world.users["agent_s1"]).exists()
+
+
+def test_a_low_rated_repair_sends_no_staff_notice(world: World) -> None:
+    _order, token = resolved(world)
+    visit_rate(visit=visit_for_token(token), rating=1, channel="link")
+    assert not StaffNotice.objects.filter(kind="service.low_rating").exists()
 
 
 @pytest.mark.parametrize("value", [0, 6, -1, "", "５x", "3.5", "abc", None, True, "1" * 50])

@@ -8,6 +8,7 @@ from gridcare.console import (
     views_inbox,
     views_intake,
     views_metering,
+    views_notices,
     views_notify,
     views_orders,
 )
@@ -26,6 +27,8 @@ urlpatterns = [
     path("inbox/", views_inbox.inbox_view, name="inbox"),
     path("inbox/<int:conversation_id>/", views_inbox.conversation_view, name="conversation"),
     path("notifications/", views_notify.notifications_view, name="notifications"),
+    path("notices/", views_notices.notices_view, name="notices"),
+    path("notices/<int:notice_id>/read/", views_notices.notice_read_view, name="notice_read"),
     path("notifications/templates/", views_notify.templates_view, name="templates"),
     path("transformers/<str:code>/", views_metering.transformer_view, name="transformer"),
     # Work orders (issue 24): inbox, one order, dispatch board, crew page, counter intake,
@@ -34,9 +37,15 @@ urlpatterns = [
     path("orders/categories/", views_intake.categories_view, name="order_categories"),
     path("orders/<str:number>/", views_orders.order_view, name="order"),
     path("orders/<str:number>/sla/", views_orders.order_sla_view, name="order_sla"),
+    path(
+        "orders/<str:number>/attachments/<int:attachment_id>/",
+        views_orders.order_attachment_view,
+        name="order_attachment",
+    ),
     path("dispatch/", views_dispatch.dispatch_view, name="dispatch"),
     path("crew/", views_crew.crew_view, name="crew"),
     path("crew/<str:number>/", views_crew.crew_order_view, name="crew_order"),
+    path("crew/<str:number>/photo/", views_crew.crew_photo_view, name="crew_photo"),
     path("counter/", views_counter.counter_view, name="counter"),
     path(
         "inbox/<int:conversation_id>/order/",

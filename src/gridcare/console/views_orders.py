@@ -4,6 +4,8 @@ service.console_selectors and service.services.order_act)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +22,9 @@ from gridcare.core.roles import VIEW_CUSTOMER, VIEW_ORDERS
 from gridcare.core.web import page_not_found, staff_required
 from gridcare.customers import selectors as customer_selectors
 from gridcare.service import console_selectors as orders
+from gridcare.service.application_selectors import attachment_get_for_user
 from gridcare.service.choices import OrderState, OrderType, Origin, Priority
+from gridcare.service.downloads import attachment_response
 from gridcare.service.selectors import order_get_for_user
 from gridcare.service.services import order_act
 
@@ -183,3 +187,18 @@ def order_sla_view(request: HttpRequest, number: str) -> HttpResponse:
         return page_not_found(request)
     sla = orders.order_sla(order=order, now=timezone.now())
     return render(request, "console/orders/partials/sla.html", {"sla": sla})
+
+
+@staff_required(VIEW_ORDERS)
+def order_attachment_view(request: HttpRequest, number: str, attachment_id: int) -> HttpResponse:
+    """An attachment of an order in the reader's scope, as a download (never inline); 404
+    for anything outside it."""
+    assert isinstance(request.user, User)
+    try:
+        attachment = attachment_get_for_user(
+            user=request.user, number=number, attachment_id=attachment_id
+        )
+        # A streamed file: `staff_required` is typed for plain responses.
+        return cast(HttpResponse, attachment_response(attachment))
+    except DomainError:
+        return page_not_found(request)

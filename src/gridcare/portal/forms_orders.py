@@ -69,6 +69,8 @@ class OrderForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     latitude = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
     longitude = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+    #: A fault report's site photo; its content is checked by service.services.uploads.
+    photo = forms.FileField(label=_("Photo of the site"), required=False)
 
     def __init__(
         self, *args: Any, kind: str, accounts: list[Any], categories: Any, **kwargs: Any
@@ -101,7 +103,7 @@ class OrderForm(forms.Form):
         else:
             del self.fields["order_type"]
         if kind != "fault_repair":
-            for name in ("address", "latitude", "longitude"):
+            for name in ("address", "latitude", "longitude", "photo"):
                 del self.fields[name]
 
     def clean_latitude(self) -> Decimal | None:

@@ -24,7 +24,7 @@ from gridcare.core.web import customer_required, form_add_domain_error, page_not
 from gridcare.customers.selectors import accounts_of_login
 from gridcare.portal.forms_orders import CancelForm, OrderForm
 from gridcare.service import lifecycle as table
-from gridcare.service.choices import REPAIR_TYPES
+from gridcare.service.choices import REPAIR_TYPES, DocumentKind
 from gridcare.service.selectors import (
     categories_for,
     order_events,
@@ -32,6 +32,7 @@ from gridcare.service.selectors import (
     orders_visible_to,
 )
 from gridcare.service.services import OrderDraft, order_act, order_create
+from gridcare.service.services.uploads import attachment_add, files_atomic
 from gridcare.service.services.visit_rating import (
     visit_for_token,
     visit_open_of_order,
@@ -47,6 +48,7 @@ PAGES = {
 }
 #: How many orders "my orders" lists (newest first).
 LIST_LIMIT = 50
+SITE_PHOTO = DocumentKind.SITE_PHOTO.value
 
 
 def _address(account: Any) -> str:
@@ -63,15 +65,21 @@ def _new_order(request: HttpRequest, kind: str) -> HttpResponse:
     categories = categories_for(order_type=kind) if kind != "feedback" else []
     initial = {"account": accounts[0].number, "address": _address(accounts[0])}
     data = request.POST if request.method == "POST" else None
-    form = OrderForm(data, kind=kind, accounts=accounts, categories=categories, initial=initial)
+    files = request.FILES if request.method == "POST" else None
+    form = OrderForm(
+        data, files, kind=kind, accounts=accounts, categories=categories, initial=initial
+    )
     status = 200
     if data is not None:
         status = 400
         if form.is_valid():
             try:
-                order = order_create(actor=request.user, draft=_draft(form))
+                order = _create_with_photo(request.user, form)
             except DomainError as exc:
-                form_add_domain_error(form, exc)
+                if exc.code.startswith("service.upload.") and "photo" in form.fields:
+                    form.add_error("photo", exc.message)
+                else:
+                    form_add_domain_error(form, exc)
                 status = exc.status
             else:
                 messages.success(
@@ -83,6 +91,17 @@ def _new_order(request: HttpRequest, kind: str) -> HttpResponse:
         "addresses": {a.number: _address(a) for a in accounts},
     }
     return render(request, template, context, status=status)
+
+
+def _create_with_photo(user: User, form: OrderForm) -> Any:
+    """The order and its site photo, all or nothing: a refused photo leaves no order (and
+    no file) behind."""
+    photo = form.cleaned_data.get("photo")
+    with files_atomic():
+        order = order_create(actor=user, draft=_draft(form))
+        if photo:
+            attachment_add(actor=user, number=order.number, kind=SITE_PHOTO, upload=photo)
+    return order
 
 
 def _draft(form: OrderForm) -> OrderDraft:

@@ -51,7 +51,7 @@ def order_act(
         actor=actor,
         note=note.strip(),
         public=public,
-        data=data or {},
+        data={**(data or {}), **_team_data(changes)},
     )
     order.refresh_from_db()
     hooks.after_event(order=order, event=event)
@@ -105,6 +105,13 @@ def _changes(
     if action == "reopen":
         return {"resolved_at": None}
     return {}
+
+
+def _team_data(changes: dict[str, Any]) -> dict[str, Any]:
+    """What a dispatch or reassign event keeps of the team it handed the order to, so a
+    timeline names the right team after the order moved on."""
+    team = changes.get("team")
+    return {"team_id": team.pk, "team_name": team.name} if team is not None else {}
 
 
 def _team(order: WorkOrder, team_id: int | None) -> OrgUnit:

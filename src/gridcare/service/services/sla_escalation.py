@@ -21,19 +21,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from gridcare.core.choices import Role, UserKind
-from gridcare.core.models import OrgUnit, User
-from gridcare.core.selectors import org_unit_path
+from gridcare.core.models import User
 from gridcare.notify.services import staff_notice_send
 from gridcare.service.choices import ClockKind, EventKind
 from gridcare.service.models import SlaClock, WorkOrder, WorkOrderEvent
 from gridcare.service.services.clock_time import CHINA_TZ
+from gridcare.service.services.staff_lookup import managers_of, staff_of
 
 WARNING, OVERDUE = "warning", "overdue"
 BATCH = 200
@@ -104,26 +103,12 @@ def _notify(pk: int, level: str, now: dt.datetime) -> bool:
     return True
 
 
-def managers_of(order: WorkOrder) -> list[User]:
-    """The managers of the order's org unit, else of its nearest ancestor that has one."""
-    assert order.org_unit is not None
-    for unit in reversed(org_unit_path(order.org_unit)):
-        found = _staff(unit).filter(groups__name=Role.MANAGER)
-        if managers := list(found):
-            return managers
-    return []
-
-
 def _handlers(order: WorkOrder) -> list[User]:
     if order.assignee_id is not None and order.assignee is not None:
         return [order.assignee]
-    if order.team is not None and (members := list(_staff(order.team))):
+    if order.team is not None and (members := list(staff_of(order.team))):
         return members
     return managers_of(order)
-
-
-def _staff(unit: OrgUnit) -> QuerySet[User]:
-    return User.objects.filter(org_unit=unit, is_active=True, kind=UserKind.STAFF).order_by("pk")
 
 
 def _clock_name(kind: str) -> str:

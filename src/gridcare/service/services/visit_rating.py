@@ -27,10 +27,12 @@ from django.utils import timezone
 from gridcare.core.errors import Conflict, DomainError, NotFound
 from gridcare.core.models import User
 from gridcare.customers.services import interaction_link
+from gridcare.notify.services import staff_notice_send
 from gridcare.service.choices import EventKind, OrderState, OrderType, VisitOutcome
 from gridcare.service.models import ReturnVisit, WorkOrder, WorkOrderEvent
 from gridcare.service.selectors import order_get_for_user
 from gridcare.service.services.lifecycle import order_act_as_system
+from gridcare.service.services.staff_lookup import managers_of
 from gridcare.service.services.visits import token_digest
 
 logger = logging.getLogger("gridcare.service")
@@ -146,7 +148,7 @@ def visit_rate(
         data=data,
     )
     if escalate:
-        _escalate(order, score)
+        _escalate(order, visit, score)
     _apply(order, row, score)
     visit.refresh_from_db()
     return visit
@@ -170,10 +172,10 @@ def _apply(order: WorkOrder, row: PolicyRow, score: int) -> None:
     order_act_as_system(number=order.number, action=row.action, note=note, data=data)
 
 
-def _escalate(order: WorkOrder, score: int) -> None:
-    """A complaint's low rating goes to the answerable unit's manager. Recorded as an
-    internal event on the order; TODO(#24): also send it through notify's staff notices
-    once the SLA work's `staff_notice_send` is on main."""
+def _escalate(order: WorkOrder, visit: ReturnVisit, score: int) -> None:
+    """A complaint's low rating goes to the answerable unit's manager: an internal event on
+    the order and a staff notice (console and SMS), once per visit."""
+    assert order.org_unit is not None
     WorkOrderEvent.objects.create(
         order=order,
         kind=EventKind.NOTE,
@@ -183,6 +185,14 @@ def _escalate(order: WorkOrder, score: int) -> None:
         note=f"投诉回访评价 {score} 分，已升级至{order.org_unit.name}负责人",
         public=False,
         data={"escalation": "low_rating", "rating": score, "org_unit": order.org_unit_id},
+    )
+    staff_notice_send(
+        users=managers_of(order),
+        kind="service.low_rating",
+        title=f"投诉工单 {order.number} 回访评价 {score} 分",
+        body=f"客户对投诉“{order.title}”的处理评价为 {score} 分，请跟进。",
+        link=f"/console/orders/{order.number}/",
+        idempotency_key=f"visit:{visit.pk}:low_rating",
     )
 
 
