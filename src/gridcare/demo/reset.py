@@ -28,6 +28,7 @@ from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
 from gridcare.metering.choices import ImportSource
 from gridcare.metering.models import ImportBatch
+from gridcare.service.models import WorkOrder
 
 #: Keeps `pk IN (…)` lists well under every backend's parameter limit.
 CHUNK = 500
@@ -58,6 +59,11 @@ def demo_reset() -> dict[str, int]:
     customer_ids = sorted(set(accounts.values_list("customer_id", flat=True)))
     premise_ids = sorted(set(accounts.values_list("premise_id", flat=True)))
     deleted: Counter[str] = Counter()
+    # Work orders first (they hold accounts, teams and logins); merged children point at
+    # their parent with PROTECT, so the links go before the rows.
+    orders = WorkOrder.objects.filter(org_unit__in=unit_ids)
+    orders.filter(parent__isnull=False).update(parent=None)
+    _delete(orders, deleted)
     _delete(AccountMeter.objects.filter(account__supply_unit__in=unit_ids), deleted)
     _delete(accounts, deleted)
     # A customer or premise that also holds a non-demo account is left in place.
