@@ -188,20 +188,27 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
     read = {"customers.view_customer", "customers.view_account", "grid.view_meter"}
     record = {"customers.add_interaction"}
     log = {"notify.view_notification"}
+    orders_view = {"service.view_workorder"}
+    orders_desk = orders_view | {"service.add_workorder", "service.work_workorder"}
+    orders_all = orders_desk | {"service.dispatch_workorder", "service.supervise_workorder"}
     expected = {
         "customer": set(),
-        "agent": read | record | log,
+        "agent": read | record | log | orders_all,
         "business_hall_clerk": read
         | record
         | log
+        | orders_desk
         | {"customers.add_customer", "customers.change_customer"},
-        "dispatcher": read | record,
-        "field_crew": {"customers.view_account", "grid.view_meter"},
-        "analyst": {"customers.view_account", "grid.view_meter"},
-        "manager": read | record | log | {"core.reveal_pii", "core.view_auditlog"},
+        "dispatcher": read | record | orders_desk | {"service.dispatch_workorder"},
+        "field_crew": {"customers.view_account", "grid.view_meter"}
+        | orders_view
+        | {"service.work_workorder"},
+        "analyst": {"customers.view_account", "grid.view_meter"} | orders_view,
+        "manager": read | record | log | orders_all | {"core.reveal_pii", "core.view_auditlog"},
         "admin": read
         | record
         | log
+        | orders_all
         | {
             "customers.add_customer",
             "customers.change_customer",

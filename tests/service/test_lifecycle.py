@@ -170,3 +170,16 @@ def test_crews_act_only_on_their_teams_orders(world: World) -> None:
             action="dispatch",
             team_id=world.team_1.pk,
         )
+
+
+def test_the_table_speaks_the_models_vocabulary() -> None:
+    """The framework-free table names states and actions as plain strings; they must be
+    exactly the TextChoices the database stores."""
+    from gridcare.service.choices import EventKind, OrderState
+
+    states = {t.target for t in table.TRANSITIONS if t.target} | {
+        s for t in table.TRANSITIONS for s in t.sources
+    }
+    assert states | {table.ACCEPTED} <= set(OrderState.values)
+    assert set(OrderState.values) - states == set()
+    assert set(table.ACTIONS) <= set(EventKind.values)
