@@ -322,6 +322,7 @@ class OrderDrafter:
                     orders += self._orders(order_type, group, n)
             else:
                 orders += self._orders(order_type, order_type, count)
+        self._last_day_busy(orders)
         orders.sort(
             key=lambda o: (o.created_at, o.order_type, o.category_code, o.premise.account_id)
         )
@@ -351,6 +352,18 @@ class OrderDrafter:
                 )
             )
         return drafted
+
+    def _last_day_busy(self, orders: list[HistoryOrder]) -> None:
+        """A small demo can draw no order on its last day; then the newest one moves there
+        (same time of day), so the history always reaches `until`."""
+        if not orders or any(
+            o.created_at.astimezone(LOCAL_TZ).date() == self.until for o in orders
+        ):
+            return
+        newest = max(orders, key=lambda o: o.created_at)
+        local = newest.created_at.astimezone(LOCAL_TZ)
+        moment = dt.datetime.combine(self.until, local.time(), tzinfo=LOCAL_TZ)
+        newest.created_at = min(moment, self.end - dt.timedelta(minutes=30))
 
     def _premise(self, order_type: str, day: dt.date) -> Premise:
         storm = self.storms.get(day)

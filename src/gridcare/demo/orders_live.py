@@ -52,7 +52,7 @@ class LiveSpec:
 
 
 def _repair(*steps: tuple[str, int]) -> tuple[tuple[str, dt.timedelta, str], ...]:
-    who = {"dispatch": "dispatcher"}
+    who = {"dispatch": "dispatcher", "start_visit": "agent"}
     return tuple((action, minutes * M, who.get(action, "crew")) for action, minutes in steps)
 
 
