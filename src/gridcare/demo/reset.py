@@ -1,12 +1,13 @@
 """Removes the demo utility and nothing else, for `gridcare demo --reset`.
 
 Rows are deleted leaves first, because the topology and accounts are linked with PROTECT
-foreign keys. Only rows reachable from the demo bureau go: its org subtree, the network
-and accounts those units own, the customers and premises of those accounts, staff of those
-units and the demo customer login. The audit log is evidence and stays, with a `demo.reset`
-entry added; entries whose actor was a deleted demo login keep its name in `actor_label`
-(the foreign key is SET_NULL by design). If another app has since attached rows to a demo
-account (bills, work orders…), the PROTECT error aborts the whole reset and nothing is
+foreign keys. Only rows reachable from the demo bureau go: its org subtree, the work
+orders of those units (history, live orders, and any a visitor filed), the network and
+accounts those units own, the customers and premises of those accounts, staff of those
+units and the demo customer login. The audit log is evidence and stays, with a
+`demo.reset` entry added; entries whose actor was a deleted demo login keep its name in
+`actor_label` (the foreign key is SET_NULL by design). If another app has since attached
+rows to a demo account (bills…), the PROTECT error aborts the whole reset and nothing is
 deleted.
 
 The demo's import batches go too, so the rebuilt demo loads its readings again (its 台区
