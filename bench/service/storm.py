@@ -117,7 +117,9 @@ def main() -> None:
         rows.append((prefix, hooks, stats, wall, created))
     from bench.service.check import storm_check
 
-    findings = storm_check(prefix="storm", created=rows[0][4])
+    first = rows[0][2]
+    answered = int(first.get("Request Count", 0)) - int(first.get("Failure Count", 0))
+    findings = storm_check(prefix="storm", created=answered)
     floor = None if args.no_baselines else _copy_floor(args.total)
 
     lines = [
