@@ -196,7 +196,7 @@ def test_history_is_archived_with_events_ratings_and_channels(built: str) -> Non
     kinds = list(repair.events.values_list("kind", flat=True))
     assert kinds[:5] == ["created", "dispatch", "take", "arrive", "resolve"]
     assert kinds[-1] == "archive"
-    assert repair.number.startswith(f"{repair.created_at.astimezone(LOCAL_TZ):%Y%m%d}")
+    assert repair.number == f"{repair.created_at.astimezone(LOCAL_TZ):%Y%m%d}{repair.pk:08d}"
     assert ReturnVisit.objects.filter(rating__isnull=False).count() > 0.5 * states[OrderState.ARCHIVED] * 0.5  # fmt: skip
     assert WorkOrder.objects.filter(state=OrderState.MERGED, parent__isnull=True).count() == 0
 

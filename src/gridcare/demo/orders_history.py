@@ -14,6 +14,9 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
+
 from gridcare.core.models import User
 from gridcare.customers.services import interaction_record
 from gridcare.demo.orders_draft import HistoryOrder, OrderDrafter, Premise, history_size
@@ -77,12 +80,13 @@ def history_orders_create(
             )
         )
     orders = WorkOrder.objects.bulk_create(rows, batch_size=BATCH_SIZE)
-    for order, draft in zip(orders, drafts, strict=True):
-        order.number = order_number(draft.created_at, order.pk)
+    _numbers_set(orders, drafts)
+    merged = []
     for order, draft in zip(orders, drafts, strict=True):
         if draft.parent is not None:
             order.parent_id = orders[draft.parent].pk
-    WorkOrder.objects.bulk_update(orders, ["number", "parent"], batch_size=CHUNK)
+            merged.append(order)
+    WorkOrder.objects.bulk_update(merged, ["parent"], batch_size=CHUNK)
     events, visits = [], []
     for order, draft, who in zip(orders, drafts, actors, strict=True):
         for event, actor in zip(draft.events, who, strict=True):
@@ -100,6 +104,19 @@ def history_orders_create(
     if featured is not None:
         _featured_timeline(orders, drafts, featured)
     return OrdersResult(history=len(orders), events=len(events), visits=len(visits))
+
+
+def _numbers_set(orders: list[WorkOrder], drafts: list[HistoryOrder]) -> None:
+    """Intake's numbers (acceptance date + row id), one UPDATE per day: a CASE per row
+    (`bulk_update`) cost 7 s of the 10 s this step took at size 1."""
+    days: dict[str, list[int]] = {}
+    for order, draft in zip(orders, drafts, strict=True):
+        order.number = order_number(draft.created_at, order.pk)
+        days.setdefault(order.number[:8], []).append(order.pk)
+    for day, ids in days.items():
+        number = Concat(Value(day), LPad(Cast("pk", CharField()), 8, Value("0")), output_field=CharField())  # fmt: skip
+        for start in range(0, len(ids), CHUNK):
+            WorkOrder.objects.filter(pk__in=ids[start : start + CHUNK]).update(number=number)
 
 
 def _order_row(
