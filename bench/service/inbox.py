@@ -111,6 +111,7 @@ def main() -> None:
     from gridcare.service.models import WorkOrder
 
     common.build_county(factor=0.1)
+    WorkOrder.objects.update(parent=None)
     WorkOrder.objects.all().delete()  # only the loaded orders count
     copy_seconds = load_orders(args.orders)
     token = common.token_for("demo-manager")
