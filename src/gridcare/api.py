@@ -4,8 +4,11 @@ from ninja import NinjaAPI
 
 from gridcare.core.api import router as auth_router
 from gridcare.core.api_support import install_error_handlers
+from gridcare.core.calendar_api import router as calendar_router
 from gridcare.customers.api import accounts_router, customers_router
 from gridcare.metering.api import router as metering_router
+from gridcare.service.api import router as service_router
+from gridcare.service.api_applications import router as applications_router
 
 api = NinjaAPI(
     title="GridCare API",
@@ -21,3 +24,6 @@ api.add_router("/auth", auth_router)
 api.add_router("/customers", customers_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/metering", metering_router)
+api.add_router("/calendar", calendar_router)
+api.add_router("/service", service_router)
+api.add_router("/service", applications_router)

@@ -337,3 +337,22 @@ LOGGING = {
     # httpx logs every request at INFO: one line per notification sent.
     "loggers": {"axes": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# --- Working-day SLAs: does the day of acceptance count as the first day? ---
+# Default false, the civil-law convention (domain-facts §6; docs/architecture.md,
+# "Working calendar"). A company rule may say otherwise.
+SLA_COUNT_ACCEPTANCE_DAY = env_bool("GRIDCARE_SLA_COUNT_ACCEPTANCE_DAY", False)
+
+# --- Attachments of work orders (service.services.uploads) ---
+# Stored outside the static and web root; only a view that checks the order's scope serves
+# them (docs/architecture.md, "Business applications and uploads").
+UPLOAD_ROOT = env_local_folder("GRIDCARE_UPLOAD_ROOT", DATA_DIR / "uploads")
+UPLOAD_MAX_BYTES = env_int("GRIDCARE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+if UPLOAD_ROOT.resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
+    raise ImproperlyConfigured("GRIDCARE_UPLOAD_ROOT must not lie inside the static root")
+
+# --- Work orders: return visits (回访) and the links in customers' messages ---
+# Hours a customer has to rate a resolved order before its visit closes as "no answer".
+SERVICE_VISIT_DUE_HOURS = env_int("GRIDCARE_VISIT_DUE_HOURS", 72)
+# Where customers open the portal: the origin of links in SMS and WeChat messages.
+SERVICE_PORTAL_ORIGIN = env_str("GRIDCARE_PORTAL_ORIGIN", "http://127.0.0.1:8000").rstrip("/")

@@ -7,6 +7,7 @@ the persisted effect: a call that is refused changes nothing.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -14,14 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
+from PIL import Image
 
 from gridcare.core.models import ApiToken, AuditLog
 from gridcare.core.services import api_token_issue
 from gridcare.customers.models import AccountBinding, Customer, Interaction, SimulatedMessage
 from gridcare.customers.services import account_bind_request
 from gridcare.metering.models import ImportBatch
+from gridcare.service.models import (
+    Application,
+    ApplicationStep,
+    Attachment,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from gridcare.service.services import OrderDraft, order_act, order_create
+from gridcare.service.services.applications import application_step_wait, application_submit
+from gridcare.service.services.uploads import Upload, attachment_add
 from gridcare.testing.personas import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -85,6 +98,8 @@ class Endpoint:
     prepare: Callable[[World, str, Any], Prepared]
     effect: Callable[[], int] | None = None
     delta: int = 0
+    #: The body goes as multipart/form-data (file uploads), not JSON.
+    multipart: bool = False
 
 
 def fixed(path: str, body: dict[str, Any] | None = None) -> Callable[[World, str, Any], Prepared]:
@@ -138,6 +153,59 @@ def pending_code_for_c(world: World, persona: str, capture: Any) -> Prepared:
 
 def active_bindings() -> int:
     return AccountBinding.objects.filter(revoked_at__isnull=True).count()
+
+
+# --- Business applications: alice's meter-calibration application on account A ---
+
+STEP_TABLE = table(200, **each(("bob", "agent_s2", "crew"), 404), **each(("alice", "analyst"), 403))
+
+
+def _alices_application(world: World) -> str:
+    application = application_submit(
+        actor=world.users["alice"], kind="meter_calibration", account_number=ACCOUNT_A
+    )
+    return application.order.number
+
+
+def alices_application(
+    suffix: str = "", body: dict[str, Any] | None = None, *, waiting: bool = False
+) -> Callable[[World, str, Any], Prepared]:
+    def prepare(world: World, persona: str, capture: Any) -> Prepared:
+        number = _alices_application(world)
+        if waiting:
+            application_step_wait(actor=world.users["agent_s1"], number=number, step_code="accept")
+        return f"{API}/service/applications/{number}{suffix}", body
+
+    return prepare
+
+
+def alices_order_attachments(
+    *, upload: bool = False, download: bool = False
+) -> Callable[[World, str, Any], Prepared]:
+    def prepare(world: World, persona: str, capture: Any) -> Prepared:
+        number = _alices_application(world)
+        path = f"{API}/service/orders/{number}/attachments"
+        if upload:
+            photo = SimpleUploadedFile("表计.png", PNG_1PX, content_type="image/png")
+            return path, {"kind": "site_photo", "file": photo}
+        if download:
+            photo = Upload("表计.png", PNG_1PX, "image/png")
+            found = attachment_add(
+                actor=world.users["alice"], number=number, kind="site_photo", upload=photo
+            )
+            return f"{path}/{found.pk}", None
+        return path, None
+
+    return prepare
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 120, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG_1PX = _png()
 
 
 ENDPOINTS = [
@@ -287,6 +355,252 @@ ENDPOINTS = [
         effect=active_bindings,
         delta=-1,
     ),
+    # Public holidays are public information: every logged-in user and token may read them.
+    Endpoint(
+        "GET /calendar/{year}", "GET", "/calendar/{year}", table(200), fixed("/calendar/2025")
+    ),
+    Endpoint(
+        "GET /calendar/{year}.ics",
+        "GET",
+        "/calendar/{year}.ics",
+        table(200),
+        fixed("/calendar/2025.ics"),
+    ),
+    # --- Business applications and attachments (service.api_applications) ---
+    Endpoint(
+        "POST /service/applications",
+        "POST",
+        "/service/applications",
+        table(
+            201,
+            **each(("bob", "agent_s2"), 404),
+            **each(("crew", "analyst"), 403),
+        ),
+        fixed(
+            "/service/applications",
+            {
+                "kind": "meter_calibration",
+                "account_number": ACCOUNT_A,
+                "contact_data": {"queue_number": "A01", "wait_seconds": 60, "service_seconds": 300},
+            },
+        ),
+        effect=Application.objects.count,
+        delta=1,
+    ),
+    Endpoint(
+        "GET /service/applications/{alice's}",
+        "GET",
+        "/service/applications/{number}",
+        table(200, **each(("bob", "agent_s2", "crew"), 404)),
+        alices_application(),
+    ),
+    Endpoint(
+        "POST /service/applications/{alice's}/steps/accept/complete",
+        "POST",
+        "/service/applications/{number}/steps/{code}/complete",
+        STEP_TABLE,
+        alices_application("/steps/accept/complete", {"note": "资料齐全"}),
+        effect=lambda: ApplicationStep.objects.filter(state="done").count(),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/applications/{alice's}/steps/accept/wait",
+        "POST",
+        "/service/applications/{number}/steps/{code}/wait",
+        STEP_TABLE,
+        alices_application("/steps/accept/wait", {"note": "缺身份证"}),
+        effect=lambda: ApplicationStep.objects.filter(state="waiting").count(),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/applications/{alice's}/steps/accept/resume",
+        "POST",
+        "/service/applications/{number}/steps/{code}/resume",
+        STEP_TABLE,
+        alices_application("/steps/accept/resume", {}, waiting=True),
+        effect=lambda: ApplicationStep.objects.filter(state="waiting").count(),
+        delta=-1,
+    ),
+    Endpoint(
+        "POST /service/orders/{alice's}/attachments",
+        "POST",
+        "/service/orders/{number}/attachments",
+        table(201, **each(("bob", "agent_s2", "crew"), 404), analyst=403),
+        alices_order_attachments(upload=True),
+        effect=Attachment.objects.count,
+        delta=1,
+        multipart=True,
+    ),
+    Endpoint(
+        "GET /service/orders/{alice's}/attachments",
+        "GET",
+        "/service/orders/{number}/attachments",
+        table(200, **each(("bob", "agent_s2", "crew"), 404)),
+        alices_order_attachments(),
+    ),
+    Endpoint(
+        "GET /service/orders/{alice's}/attachments/{id}",
+        "GET",
+        "/service/orders/{number}/attachments/{attachment_id}",
+        table(200, **each(("bob", "agent_s2", "crew"), 404)),
+        alices_order_attachments(download=True),
+    ),
+]
+
+
+# --- Work orders (/service): customers their own, crew their team's, agents their unit's ---
+
+STAFF_WRITERS = ("agent_s1", "manager", "admin")
+
+
+def _order(world: World, *, account: str = ACCOUNT_A, dispatch: bool = False) -> WorkOrder:
+    owner = "alice" if account == ACCOUNT_A else "bob"
+    order = order_create(
+        actor=world.users[owner],
+        draft=OrderDraft(
+            order_type="fault_repair", origin="web", title="停电", account_number=account
+        ),
+    )
+    if dispatch:
+        order = order_act(
+            actor=world.users["admin"],
+            number=order.number,
+            action="dispatch",
+            team_id=world.team_1.pk,
+        )
+    return order
+
+
+def order_path(
+    suffix: str = "", body: dict[str, Any] | None = None, **options: Any
+) -> Callable[[World, str, Any], Prepared]:
+    def prepare(world: World, persona: str, capture: Any) -> Prepared:
+        number = _order(world, **options).number
+        return f"{API}/service/orders/{number}{suffix}", body
+
+    return prepare
+
+
+def merge_pair(world: World, persona: str, capture: Any) -> Prepared:
+    parent, child = _order(world), _order(world)
+    return f"{API}/service/orders/{child.number}/merge", {
+        "parent_number": parent.number,
+        "note": "同一故障",
+    }
+
+
+def order_events(kind: str) -> Callable[[], int]:
+    return WorkOrderEvent.objects.filter(kind=kind).count
+
+
+ORDER_CREATE_BODY = {
+    "order_type": "fault_repair",
+    "origin": "web",
+    "title": "家里停电",
+    "account_number": ACCOUNT_A,
+}
+
+ENDPOINTS += [
+    Endpoint(
+        "POST /service/orders",
+        "POST",
+        "/service/orders",
+        table(201, bob=404, agent_s2=404, crew=403, analyst=403),
+        fixed("/service/orders", ORDER_CREATE_BODY),
+        effect=WorkOrder.objects.count,
+        delta=1,
+    ),
+    Endpoint("GET /service/orders", "GET", "/service/orders", table(200), fixed("/service/orders")),
+    Endpoint(
+        "GET /service/orders/{A, dispatched}",
+        "GET",
+        "/service/orders/{number}",
+        table(200, bob=404, agent_s2=404),
+        order_path(dispatch=True),
+    ),
+    Endpoint(
+        "GET /service/orders/{A, accepted}",
+        "GET",
+        "/service/orders/{number}",
+        table(200, bob=404, agent_s2=404, crew=404),
+        order_path(),
+    ),
+    Endpoint(
+        "GET /service/orders/{B}",
+        "GET",
+        "/service/orders/{number}",
+        table(404, bob=200, agent_s2=200, analyst=200, manager=200, admin=200),
+        order_path(account=ACCOUNT_B),
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/actions/dispatch",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(403, bob=404, agent_s2=404, crew=404, **each((*STAFF_WRITERS, "dispatcher"), 200)),
+        lambda world, persona, capture: (
+            f"{API}/service/orders/{_order(world).number}/actions/dispatch",
+            {"team_id": world.team_1.pk},
+        ),
+        effect=order_events("dispatch"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A, dispatched}/actions/take",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(200, alice=403, bob=404, agent_s2=404, analyst=403),
+        order_path("/actions/take", {}, dispatch=True),
+        effect=order_events("take"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/actions/cancel",
+        "POST",
+        "/service/orders/{number}/actions/{action}",
+        table(403, alice=200, bob=404, agent_s2=404, crew=404, **each(STAFF_WRITERS, 200)),
+        order_path("/actions/cancel", {"note": "已恢复供电"}),
+        effect=order_events("cancel"),
+        delta=1,
+    ),
+    Endpoint(
+        "POST /service/orders/{A, dispatched}/notes",
+        "POST",
+        "/service/orders/{number}/notes",
+        table(201, alice=403, bob=404, agent_s2=404, analyst=403),
+        order_path("/notes", {"note": "已电话联系"}, dispatch=True),
+        effect=order_events("note"),
+        delta=1,
+    ),
+    Endpoint(
+        "GET /service/orders/{A, dispatched}/suggestions",
+        "GET",
+        "/service/orders/{number}/suggestions",
+        table(200, **each(CUSTOMERS, 403), agent_s2=404),
+        order_path("/suggestions", dispatch=True),
+    ),
+    Endpoint(
+        "POST /service/orders/{A}/merge",
+        "POST",
+        "/service/orders/{number}/merge",
+        table(403, bob=404, agent_s2=404, crew=404, **each(STAFF_WRITERS, 200)),
+        merge_pair,
+        effect=order_events("merge"),
+        delta=1,
+    ),
+    Endpoint(
+        "GET /service/categories",
+        "GET",
+        "/service/categories",
+        table(200),
+        fixed("/service/categories?order_type=complaint"),
+    ),
+    Endpoint(
+        "GET /service/teams",
+        "GET",
+        "/service/teams",
+        table(200, **each(CUSTOMERS, 403)),
+        fixed("/service/teams"),
+    ),
 ]
 
 
@@ -300,7 +614,16 @@ def _cells() -> list[Any]:
     return cells
 
 
-def call(client: Client, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def call(
+    client: Client,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    *,
+    multipart: bool = False,
+) -> Any:
+    if multipart:
+        return client.post(path, body or {})
     data = json.dumps(body) if body is not None else ""
     return client.generic(method, path, data, content_type="application/json")
 
@@ -320,7 +643,7 @@ def test_each_persona_gets_the_status_its_role_and_org_scope_allow(
     before = endpoint.effect() if endpoint.effect else 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = call(client, endpoint.method, path, body)
+        response = call(client, endpoint.method, path, body, multipart=endpoint.multipart)
 
     assert response.status_code == status, response.content.decode()
     payload = assert_schema(response)

@@ -204,7 +204,11 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         | orders_view
         | {"service.work_workorder"},
         "analyst": {"customers.view_account", "grid.view_meter"} | orders_view,
-        "manager": read | record | log | orders_all | {"core.reveal_pii", "core.view_auditlog"},
+        "manager": read
+        | record
+        | log
+        | orders_all
+        | {"core.reveal_pii", "core.view_auditlog", "core.view_calendaryear"},
         "admin": read
         | record
         | log
@@ -217,6 +221,11 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
             "core.add_apitoken",
             "metering.add_importbatch",
             "notify.add_notificationtemplate",
+            *(
+                f"core.{verb}_{model}"
+                for verb in ("view", "add", "change", "delete")
+                for model in ("calendaryear", "calendarday")
+            ),
         },
     }
     actual = {

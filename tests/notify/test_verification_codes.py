@@ -85,7 +85,7 @@ def test_check_deploy_fails_while_anything_is_simulated(settings: Any) -> None:
         call_command("check", "--deploy")
 
     report = str(excinfo.value)
-    for check_id in ("gridcare.E001", "gridcare.E002", "gridcare.E003"):
+    for check_id in ("gridcare.E001", "gridcare.E002", "gridcare.E003", "gridcare.E005"):
         assert check_id in report
 
 
@@ -110,6 +110,7 @@ def test_check_deploy_passes_our_checks_with_real_gateways(
     settings.NOTIFY_SMS_GATEWAY_URL = "https://sms.example.cn/send"
     settings.NOTIFY_WECHAT_GATEWAY_URL = "https://wx.example.cn/send"
     settings.NOTIFY_FAKE_GATEWAY = False
+    settings.SERVICE_PORTAL_ORIGIN = "https://95598.example.cn"
 
     call_command("check", "--deploy")
 
@@ -136,12 +137,17 @@ def test_production_refuses_to_start_with_a_simulated_sender() -> None:
         GRIDCARE_SMS_GATEWAY_URL="https://sms.example.cn/send",
         GRIDCARE_VERIFICATION_CODE_BACKEND="gridcare.customers.codes.RecordingCodeSender",
     )
-    real = _start(GRIDCARE_SMS_GATEWAY_URL="https://sms.example.cn/send")
+    loopback_links = _start(GRIDCARE_SMS_GATEWAY_URL="https://sms.example.cn/send")
+    real = _start(
+        GRIDCARE_SMS_GATEWAY_URL="https://sms.example.cn/send",
+        GRIDCARE_PORTAL_ORIGIN="https://95598.example.cn",
+    )
 
-    for refused in (no_gateway, fake_gateway, recording):
+    for refused in (no_gateway, fake_gateway, recording, loopback_links):
         assert refused.returncode != 0
         assert "GRIDCARE_PRODUCTION=true, but" in refused.stderr
     assert "no SMS gateway" in no_gateway.stderr
     assert "fake gateway" in fake_gateway.stderr
     assert "simulated sender" in recording.stderr
+    assert "GRIDCARE_PORTAL_ORIGIN" in loopback_links.stderr
     assert real.returncode == 0, real.stderr

@@ -25,12 +25,16 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
     html = client.get("/portal/").content.decode()
     tiles = links(html, "tile")
     assert tiles == [
+        "/portal/orders/report/",
+        "/portal/orders/",
         "/portal/accounts/",
         "/portal/usage/",
         "/portal/accounts/bind/",
         "/portal/messages/",
         "/portal/chat/",
         "/portal/preferences/",
+        "/portal/applications/",
+        "/portal/orders/complain/",
     ]
     for href in tiles:
         response = client.get(href, follow=True)

@@ -9,12 +9,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from gridcare.console.views_intake import intake_form_context
 from gridcare.contact import selectors as contact_selectors
 from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.params import parse_choice, parse_int, parse_text
-from gridcare.core.roles import ADD_INTERACTION, REVEAL_PII, VIEW_CUSTOMER, VIEW_GRID
+from gridcare.core.roles import ADD_INTERACTION, ADD_ORDERS, REVEAL_PII, VIEW_CUSTOMER, VIEW_GRID
 from gridcare.core.selectors import org_unit_path
 from gridcare.core.services import pii_reveal, user_roles
 from gridcare.core.web import login_page, page_not_found, staff_required
@@ -91,6 +92,10 @@ def customer_360_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         "consents": selectors.consent_labelled(view.consents),
         "can_reveal": request.user.has_perm(REVEAL_PII),
         **_timeline_context(request.user, customer_id, ""),
+        # The hotline call → order form (views_intake.call_order_view).
+        "can_file_orders": request.user.has_perm(ADD_ORDERS),
+        "intake_accounts": view.accounts,
+        **intake_form_context(),
     }
     return render(request, "console/customer_360.html", context)
 

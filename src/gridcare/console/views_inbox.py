@@ -6,12 +6,16 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from gridcare.console.views_intake import intake_form_context
 from gridcare.contact import conversations, selectors
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.params import parse_choice, parse_int
-from gridcare.core.roles import ADD_INTERACTION
+from gridcare.core.roles import ADD_INTERACTION, ADD_ORDERS
 from gridcare.core.web import page_not_found, staff_required
+from gridcare.customers import selectors as customer_selectors
+from gridcare.service import console_selectors
+from gridcare.service.choices import Origin
 
 
 @staff_required(ADD_INTERACTION)
@@ -48,9 +52,24 @@ def conversation_view(request: HttpRequest, conversation_id: int) -> HttpRespons
         "canned": selectors.canned_replies(),
         "colleagues": selectors.colleagues_of(user=request.user),
         "error": error,
+        **_order_form(request.user, conversation.pk),
     }
     status = error.status if error is not None else 200
     return render(request, "console/conversation.html", context, status=status)
+
+
+def _order_form(user: User, conversation_id: int) -> dict[str, object]:
+    """The 转工单 form, prefilled from the conversation (only for staff who may file orders)."""
+    if not user.has_perm(ADD_ORDERS):
+        return {}
+    intake = console_selectors.conversation_intake(user=user, conversation_id=conversation_id)
+    accounts = customer_selectors.customer_360(user=user, customer_id=intake.customer_id).accounts
+    return {
+        "order_intake": intake,
+        "order_origin": Origin(intake.origin).label,
+        "intake_accounts": accounts,
+        **intake_form_context(title=intake.title),
+    }
 
 
 def _act(request: HttpRequest, user: User, conversation_id: int) -> None:

@@ -3,6 +3,7 @@ and it lands on that customer's timeline (unknown senders are asked to bind an a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from django.db import IntegrityError, transaction
 from gridcare.contact.adapters.base import BadPayload, Inbound
 from gridcare.contact.conversations import conversation_message_in
 from gridcare.contact.models import Conversation, InboundMessage
+from gridcare.contact.signals import rating_received
 from gridcare.core.errors import DomainError, NotFound
 from gridcare.core.models import User
 from gridcare.customers.choices import InteractionChannel, InteractionDirection
@@ -23,6 +25,8 @@ from gridcare.customers.services import interaction_record
 BIND_PROMPT = (
     "您好！请先绑定户号：在菜单「我的」→「绑定户号」输入户号，并用预留手机号收到的验证码确认。"
 )
+logger = logging.getLogger("gridcare.contact")
+
 RECEIVED = "已收到您的消息，客服人员将尽快回复。紧急停电抢修请拨打 95598。"
 
 
@@ -98,11 +102,32 @@ def _record(inbound: Inbound) -> InboundMessage:
     )
     message.interaction_id = interaction.pk
     message.save(update_fields=["interaction_id"])
+    if inbound.data.get("rating"):
+        _announce_rating(customer_id, int(inbound.data["rating"]), interaction.pk)
     if inbound.conversational:
         conversation_message_in(
             customer_id=customer_id, channel=inbound.channel, text=message.text, at=inbound.sent_at
         )
     return message
+
+
+def _announce_rating(customer_id: int, rating: int, interaction_id: int) -> None:
+    """Tell the apps above (service's return visits) once the reply is stored. A receiver's
+    failure is logged, not raised: the reply is recorded either way, and the platform's
+    retry of a stored message would not announce it again."""
+
+    def send() -> None:
+        results = rating_received.send_robust(
+            sender=InboundMessage,
+            customer_id=customer_id,
+            rating=rating,
+            interaction_id=interaction_id,
+        )
+        for receiver, result in results:
+            if isinstance(result, Exception):
+                logger.error("rating receiver %r failed", receiver, exc_info=result)
+
+    transaction.on_commit(send)
 
 
 def web_chat_message(*, user: User, customer_id: int, text: str) -> Conversation:

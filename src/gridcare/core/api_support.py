@@ -31,6 +31,7 @@ FIELD_NAMES_ZH = {
     "name": "名称",
     "q": "查询条件",
     "page": "页码",
+    "year": "年份",
 }
 
 

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from gridcare.core import calendar_checks  # noqa: F401  (registers the check)
         from gridcare.core.roles import sync_roles_after_migrate
 
         # Roles are data every installation needs; keep them in step with code after each

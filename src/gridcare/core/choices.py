@@ -42,3 +42,10 @@ ORG_UNIT_CHILD_KIND = {
     OrgUnitKind.STATION: {OrgUnitKind.TEAM},
     OrgUnitKind.TEAM: set(),
 }
+
+
+class CalendarDayKind(models.TextChoices):
+    """An exception to "Monday–Friday work, weekend rest" (core.workdays.DayKind)."""
+
+    HOLIDAY = "holiday", _("Holiday")
+    MAKEUP_WORKDAY = "makeup_workday", _("Make-up working day")

@@ -1,15 +1,22 @@
-"""Core data: users, org units (供电局→供电所→班组), the audit log and API tokens."""
+"""Core data: users, org units (供电局→供电所→班组), the audit log, API tokens and the
+year calendars behind working-day SLAs."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridcare.core.choices import OrgUnitKind, UserKind
+from gridcare.core.choices import CalendarDayKind, OrgUnitKind, UserKind
+
+#: The years a calendar may be entered for (and the API answers).
+CALENDAR_MIN_YEAR = 2000
+CALENDAR_MAX_YEAR = 2100
 
 
 class OrgUnit(models.Model):
@@ -186,3 +193,82 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class CalendarYear(models.Model):
+    """工作日历（年度）: one year's holidays and 调休 working days as officially published.
+
+    Only the exceptions are stored (`CalendarDay`); weekends are derived. An entered year
+    wins over chinese_calendar and over the provisional rule (core.workdays). `updated_at`
+    moves on every change, so other processes notice and rebuild their cached calendar
+    (core.calendar); writes go through core.calendar_services.
+    """
+
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        unique=True,
+        validators=[MinValueValidator(CALENDAR_MIN_YEAR), MaxValueValidator(CALENDAR_MAX_YEAR)],
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=300,
+        help_text=_("The notice it follows, e.g. 国办发明电〔2025〕7号"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    imported_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("year calendar")
+        verbose_name_plural = _("year calendars")
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """节假日或调休上班日: one day of a year calendar that is not a plain weekday/weekend."""
+
+    calendar = models.ForeignKey(
+        CalendarYear, on_delete=models.CASCADE, related_name="days", verbose_name=_("year")
+    )
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+    def clean(self) -> None:
+        calendar = self._calendar_or_none()
+        # A day belongs to the calendar of its own year: that year decides its status.
+        if calendar is not None and self.date and self.date.year != calendar.year:
+            message = _("%(date)s is not in %(year)s: enter it in that year's calendar.")
+            raise ValidationError({"date": message % {"date": self.date, "year": calendar.year}})
+        # 调休 turns a weekend day into a working day; a weekday is a working day already.
+        if self.kind == CalendarDayKind.MAKEUP_WORKDAY and self.date and self.date.weekday() < 5:
+            message = _(
+                "%(date)s is a weekday: a make-up working day must be a Saturday or Sunday."
+            )
+            raise ValidationError({"date": message % {"date": self.date}})
+
+    def _calendar_or_none(self) -> CalendarYear | None:
+        # The admin validates an inline day before a new year calendar has a primary key.
+        try:
+            return self.calendar
+        except CalendarYear.DoesNotExist:
+            return None

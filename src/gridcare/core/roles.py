@@ -29,6 +29,19 @@ ADD_ORDERS = "service.add_workorder"
 DISPATCH_ORDERS = "service.dispatch_workorder"
 WORK_ORDERS = "service.work_workorder"
 SUPERVISE_ORDERS = "service.supervise_workorder"
+#: Sees the year calendars and the reminder to enter next year's (console banner).
+VIEW_CALENDAR = "core.view_calendaryear"
+#: Enters and corrects year calendars in the Django admin (the days are an inline).
+MAINTAIN_CALENDAR = [
+    VIEW_CALENDAR,
+    "core.add_calendaryear",
+    "core.change_calendaryear",
+    "core.delete_calendaryear",
+    "core.view_calendarday",
+    "core.add_calendarday",
+    "core.change_calendarday",
+    "core.delete_calendarday",
+]
 
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
@@ -57,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ADD_INTERACTION,
         VIEW_NOTIFICATIONS,
         *_ORDER_ALL,
+        VIEW_CALENDAR,
     ],
     Role.ADMIN: [
         *_STAFF_READ,
@@ -70,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         VIEW_NOTIFICATIONS,
         PUBLISH_TEMPLATES,
         *_ORDER_ALL,
+        *MAINTAIN_CALENDAR,
     ],
 }
 

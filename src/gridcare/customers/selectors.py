@@ -23,6 +23,7 @@ from gridcare.customers.choices import (
     ConsentPurpose,
     ContactChannel,
     ImportanceLevel,
+    InteractionDirection,
     TariffClass,
 )
 from gridcare.customers.models import (
@@ -384,3 +385,28 @@ def meter_contracted_capacities() -> dict[str, float]:
         "meter__asset_number", "account__contracted_capacity_kva"
     )
     return {asset: float(kva) for asset, kva in rows}
+
+
+# --- Reads for other apps' rules (system reads: no reader, so no scope) ---
+
+
+def customer_is_sensitive(*, customer_id: int) -> bool:
+    """Whether any of the customer's accounts carries the sensitive-customer flag."""
+    return Account.objects.filter(customer_id=customer_id, is_sensitive=True).exists()
+
+
+def inbound_contacts_count(
+    *, customer_id: int, since: datetime, until: datetime, unlinked_from: str = ""
+) -> int:
+    """Inbound contacts on the customer's timeline in [since, until]; with `unlinked_from`,
+    those whose `links` do not name that kind of record (a contact already counted as the
+    work order it became)."""
+    contacts = Interaction.objects.filter(
+        customer_id=customer_id,
+        direction=InteractionDirection.INBOUND,
+        occurred_at__gte=since,
+        occurred_at__lte=until,
+    )
+    if unlinked_from:
+        contacts = contacts.exclude(links__has_key=unlinked_from)
+    return contacts.count()

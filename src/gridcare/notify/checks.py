@@ -8,6 +8,7 @@ refuses to start while the list is not empty (`NotifyConfig.ready`); `gridcare c
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
@@ -60,7 +61,21 @@ def simulated_components() -> list[tuple[str, str, str]]:
                 "Set GRIDCARE_SMS_GATEWAY_URL to the SMS provider's gateway.",
             )
         )
+    if _is_loopback(settings.SERVICE_PORTAL_ORIGIN):
+        found.append(
+            (
+                "gridcare.E005",
+                "links in customers' messages (return visits, order progress) point at "
+                f"this machine ({settings.SERVICE_PORTAL_ORIGIN}): no customer can open them",
+                "Set GRIDCARE_PORTAL_ORIGIN to the portal's public address (https://…).",
+            )
+        )
     return found
+
+
+def _is_loopback(origin: str) -> bool:
+    host = urlsplit(origin).hostname or ""
+    return host in {"localhost", "::1"} or host.startswith("127.")
 
 
 @register(deploy=True)

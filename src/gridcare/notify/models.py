@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridcare.core.models import User
 from gridcare.customers.choices import ConsentPurpose, ContactChannel
@@ -139,3 +140,38 @@ class GatewayReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.idempotency_key}"
+
+
+class StaffNotice(models.Model):
+    """A notice to a staff member (an SLA warning, an overdue escalation): shown in the
+    console and, when the staff member has a mobile, sent by SMS through the same SMS
+    channel backend and gateway as customer messages.
+
+    `idempotency_key` is the caller's name for the notice plus the user (`sla:7:overdue:…:u3`):
+    sending the same notice again changes nothing. `sms_status` follows the SMS: "" (no
+    mobile), pending → sending → sent | failed; pending again after a retryable failure.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_notices")
+    kind = models.CharField(_("kind"), max_length=32)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), max_length=2000)
+    link = models.CharField(pgettext_lazy("staff notice", "link"), max_length=300, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    sms_to = models.CharField(max_length=11, blank=True)
+    sms_status = models.CharField(max_length=8, blank=True, db_index=True)
+    sms_attempts = models.PositiveSmallIntegerField(default=0)
+    sms_claimed_until = models.DateTimeField(null=True, blank=True)
+    sms_sent_at = models.DateTimeField(null=True, blank=True)
+    sms_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("staff notice")
+        verbose_name_plural = _("staff notices")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="notify_staff_notice_recent")]
+
+    def __str__(self) -> str:
+        return self.idempotency_key

@@ -34,3 +34,22 @@ def delivery_enqueue(ids: Sequence[int], *, run_after: datetime | None = None) -
     size = settings.NOTIFY_TASK_BATCH
     for i in range(0, len(ids), size):
         task.enqueue(ids=list(ids[i : i + size]))
+
+
+_staff_sms: Task[..., Any] | None = None
+
+
+def staff_sms_task_register(task: Task[..., Any]) -> None:
+    """Called once by `notify.tasks`: the task that sends staff notices' SMS by id."""
+    global _staff_sms
+    _staff_sms = task
+
+
+def staff_sms_enqueue(ids: Sequence[int], *, run_after: datetime | None = None) -> None:
+    """Send these staff notices' SMS in the background (in the caller's transaction)."""
+    if _staff_sms is None:
+        raise RuntimeError("notify.tasks is not loaded (NotifyConfig.ready imports it)")
+    if not ids:
+        return
+    task = _staff_sms if run_after is None else _staff_sms.using(run_after=run_after)
+    task.enqueue(ids=list(ids))

@@ -8,7 +8,12 @@ from gridcare.core.models import User
 from gridcare.customers.choices import ContactChannel
 from gridcare.customers.selectors import customers_visible_to
 from gridcare.notify.choices import NotificationStatus
-from gridcare.notify.models import GatewayReceipt, Notification, NotificationTemplate
+from gridcare.notify.models import (
+    GatewayReceipt,
+    Notification,
+    NotificationTemplate,
+    StaffNotice,
+)
 
 
 def portal_messages_for(*, user: User) -> QuerySet[Notification]:
@@ -59,3 +64,9 @@ def fake_gateway_latest(*, channel: str, to: str) -> str | None:
     simulated verification code from here)."""
     receipt = GatewayReceipt.objects.filter(channel=channel, to=to).first()
     return receipt.body if receipt else None
+
+
+def staff_notices_for(*, user: User, unread_only: bool = False) -> QuerySet[StaffNotice]:
+    """A staff member's console notices (SLA warnings, escalations), newest first."""
+    found = StaffNotice.objects.filter(user=user)
+    return found.filter(read_at__isnull=True) if unread_only else found

@@ -21,3 +21,12 @@ def deliver_notifications_task(ids: list[int]) -> dict[str, int]:
 
 
 queue.delivery_task_register(deliver_notifications_task)
+
+
+@task(queue_name="notify")
+def send_staff_sms_task(ids: list[int]) -> int:
+    """Send these staff notices' SMS (those still pending; see `services.staff_sms_deliver`)."""
+    return services.staff_sms_deliver(ids=ids)
+
+
+queue.staff_sms_task_register(send_staff_sms_task)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridcare.portal import views, views_home
+from gridcare.portal import views, views_applications, views_home, views_orders
 
 app_name = "portal"
 
@@ -22,4 +22,30 @@ urlpatterns = [
     path("messages/", views.messages_view, name="messages"),
     path("chat/", views.chat_view, name="chat"),
     path("preferences/", views.preferences_view, name="preferences"),
+    # 业务办理 (business applications)
+    path("applications/", views_applications.applications_view, name="applications"),
+    path(
+        "applications/apply/<slug:kind>/",
+        views_applications.application_apply_view,
+        name="application_apply",
+    ),
+    path(
+        "applications/<str:number>/",
+        views_applications.application_detail_view,
+        name="application",
+    ),
+    path(
+        "applications/<str:number>/attachments/<int:attachment_id>/",
+        views_applications.application_attachment_view,
+        name="application_attachment",
+    ),
+    # Work orders: report, complain, suggest, my orders, progress; the rating link.
+    path("orders/", views_orders.orders_view, name="orders"),
+    path("orders/report/", views_orders.report_view, name="order_report"),
+    path("orders/complain/", views_orders.complain_view, name="order_complain"),
+    path("orders/suggest/", views_orders.suggest_view, name="order_suggest"),
+    path("orders/<str:number>/", views_orders.order_view, name="order"),
+    path("orders/<str:number>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
+    path("orders/<str:number>/rate/", views_orders.order_rate_view, name="order_rate"),
+    path("visit/<str:token>/", views_orders.visit_view, name="visit"),
 ]

@@ -7,7 +7,9 @@ django-fsm and friends save the whole row and leave that to us anyway.
 
 accepted → dispatched → taken → arrived → resolved → return_visit → archived, plus
 reassign, send_back (退单), cancel (by the customer or for them), reopen, merge.
-Repair orders pass through `arrived`; other orders are resolved once taken.
+Repair orders are dispatched to a crew and pass through `arrived`; other orders may be
+taken straight from `accepted` by the member of staff who handles them, and are resolved
+once taken.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("dispatch", {ACCEPTED}, DISPATCHED),
     _t("reassign", {DISPATCHED, TAKEN}, DISPATCHED),
     _t("take", {DISPATCHED}, TAKEN),
+    # A desk order (a complaint, an application) may be taken by whoever handles it.
+    _t("take", {ACCEPTED}, TAKEN, repair=False),
     _t("send_back", {DISPATCHED, TAKEN}, ACCEPTED),
     _t("arrive", {TAKEN}, ARRIVED, repair=True),
     _t("resolve", {ARRIVED}, RESOLVED, repair=True),

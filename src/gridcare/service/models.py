@@ -302,11 +302,19 @@ class SlaClock(models.Model):
     limit = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     deadline_at = models.DateTimeField(db_index=True)
+    #: When the 80 % warning is due to go out (inside office hours for working-day clocks).
     warn_at = models.DateTimeField()
+    #: When the overdue escalation is due to go out: the deadline for natural-time clocks,
+    #: the next office opening after it for working-day clocks (services.sla).
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    #: The clock's full time in its own measure (natural or working time): what "80 %" is of.
+    budget = models.DurationField(null=True, blank=True)
     #: The deadline rests on a year with no entered calendar (recomputed when it is entered).
     provisional = models.BooleanField(default=False)
     paused_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    #: The event that stopped it ("arrive", "resolve", "contact" … or cancel/merge/archive).
+    stopped_by = models.CharField(max_length=16, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 
@@ -314,6 +322,28 @@ class SlaClock(models.Model):
         ordering = ["deadline_at"]
         constraints = [
             models.UniqueConstraint(fields=["order", "clock", "step"], name="sla_clock_unique")
+        ]
+        # The sweep's two queries and the calendar recompute read only these partial indexes.
+        indexes = [
+            models.Index(
+                fields=["warn_at"],
+                condition=models.Q(
+                    warned_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True
+                ),
+                name="sla_clock_warn_due",
+            ),
+            models.Index(
+                fields=["escalate_at"],
+                condition=models.Q(
+                    escalated_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True
+                ),
+                name="sla_clock_escalate_due",
+            ),
+            models.Index(
+                fields=["deadline_at"],
+                condition=models.Q(provisional=True, stopped_at__isnull=True),
+                name="sla_clock_provisional",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +356,18 @@ class ClockPause(models.Model):
     clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="pauses")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    #: What the pause gave back, in the clock's measure (working time for working-day clocks).
+    credit = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock"],
+                condition=models.Q(ended_at__isnull=True),
+                name="sla_one_open_pause",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.clock_id} {self.started_at:%Y-%m-%d %H:%M}"
@@ -396,7 +438,9 @@ class Attachment(models.Model):
 class ReturnVisit(models.Model):
     """回访: the customer's 1–5 rating of a resolved order, by portal link or SMS reply."""
 
-    order = models.OneToOneField(WorkOrder, on_delete=models.CASCADE, related_name="visit")
+    #: An order reopened after a low rating gets a new visit when it is resolved again;
+    #: at most one visit of an order is open (`pending`) at a time.
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="visits")
     channel = models.CharField(max_length=16)
     #: SHA-256 of the portal link's token (the token itself is only in the message).
     token_digest = models.CharField(max_length=64, unique=True)
@@ -408,13 +452,21 @@ class ReturnVisit(models.Model):
     outcome = models.CharField(
         max_length=12, choices=VisitOutcome.choices, default=VisitOutcome.PENDING
     )
+    #: Archived but marked for the quality team (a middling rating; see visit policy).
+    flagged = models.BooleanField(default=False)
 
     class Meta:
+        ordering = ["sent_at", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(outcome="pending"),
+                name="visit_one_open_per_order",
+            ),
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="visit_rating_1_to_5",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

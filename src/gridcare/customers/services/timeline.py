@@ -134,8 +134,6 @@ def interaction_link(*, customer_id: int, interaction_id: int, links: dict[str, 
     """Name what a contact led to (the work order a call became) on its timeline entry."""
     interaction = Interaction.objects.filter(pk=interaction_id, customer_id=customer_id).first()
     if interaction is None:
-        raise NotFound(
-            "customers.interaction.not_found", "联系记录不存在", field="interaction_id"
-        )
+        raise NotFound("customers.interaction.not_found", "联系记录不存在", field="interaction_id")
     interaction.links = {**interaction.links, **links}
     interaction.save(update_fields=["links"])

@@ -33,6 +33,12 @@ from gridcare.notify.services.enqueue import (
     notifications_enqueue,
 )
 from gridcare.notify.services.inbox import notification_mark_read
+from gridcare.notify.services.staff import (
+    staff_notice_mark_read,
+    staff_notice_send,
+    staff_sms_deliver,
+    staff_sms_recover,
+)
 from gridcare.notify.services.templates import template_current, template_publish, template_render
 
 __all__ = [
@@ -44,6 +50,10 @@ __all__ = [
     "notifications_deliver",
     "notifications_enqueue",
     "notifications_recover",
+    "staff_notice_mark_read",
+    "staff_notice_send",
+    "staff_sms_deliver",
+    "staff_sms_recover",
     "template_current",
     "template_publish",
     "template_render",

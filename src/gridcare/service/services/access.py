@@ -39,6 +39,4 @@ def may_act(user: User, order: WorkOrder, action: str) -> bool:
 
 def check_may_act(user: User, order: WorkOrder, action: str) -> None:
     if not may_act(user, order, action):
-        raise PermissionDeniedError(
-            "service.order.forbidden_action", "您没有权限执行该操作", action=action
-        )
+        raise PermissionDeniedError("service.order.forbidden_action", "您没有权限执行该操作")

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from gridcare.core.audit import audit_record
-from gridcare.core.errors import DomainError, NotFound, PermissionDeniedError
+from gridcare.core.errors import Conflict, DomainError, NotFound, PermissionDeniedError
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.selectors import org_unit_scope_root, org_units_in_scope
 from gridcare.customers.models import Account
@@ -27,6 +27,7 @@ from gridcare.service.choices import (
     Origin,
 )
 from gridcare.service.models import DESCRIPTION_MAX, TITLE_MAX, Category, WorkOrder, WorkOrderEvent
+from gridcare.service.selectors import orders_visible_to
 from gridcare.service.services import hooks
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -63,10 +64,9 @@ def order_create(*, actor: User, draft: OrderDraft) -> WorkOrder:
     """Accept a need as an order: checked whole before anything is written; the same
     (origin, source_ref) again returns the first order."""
     _check_draft(draft)
-    if draft.source_ref:
-        existing = WorkOrder.objects.filter(origin=draft.origin, source_ref=draft.source_ref)
-        if (found := existing.first()) is not None:
-            return found
+    _check_origin(actor, draft)
+    if draft.source_ref and (found := _already_accepted(actor, draft)) is not None:
+        return found
     account = _account(actor, draft)
     customer_id = _customer_id(actor, draft, account)
     transformer = _transformer(draft, account)
@@ -106,6 +106,31 @@ def order_create(*, actor: User, draft: OrderDraft) -> WorkOrder:
     audit_record(actor=actor, action="service.order.create", obj=order)
     hooks.after_create(order=order, event=event)
     return order
+
+
+#: The channels a customer files through themselves; the hotline, the counter and the
+#: self-service terminal are staff-operated.
+CUSTOMER_ORIGINS = frozenset(
+    {Origin.WEB, Origin.H5, Origin.WECHAT, Origin.ALIPAY, Origin.ASSISTANT}
+)
+
+
+def _check_origin(actor: User, draft: OrderDraft) -> None:
+    if actor.is_customer and draft.origin not in CUSTOMER_ORIGINS:
+        raise PermissionDeniedError(
+            "service.order.origin_not_allowed",
+            "客户只能通过网站、H5、微信、支付宝或智能助手提交工单",
+            field="origin",
+        )
+
+
+def _already_accepted(actor: User, draft: OrderDraft) -> WorkOrder | None:
+    """The order this (origin, source_ref) already became. Someone who may not see that
+    order learns nothing about it: the key is refused as taken (409), not answered."""
+    found = WorkOrder.objects.filter(origin=draft.origin, source_ref=draft.source_ref).first()
+    if found is not None and not orders_visible_to(actor).filter(pk=found.pk).exists():
+        raise Conflict("service.order.source_ref_taken", "该来源编号已被使用", field="source_ref")
+    return found
 
 
 def _check_draft(draft: OrderDraft) -> None:

@@ -131,3 +131,35 @@ def _compare_and_set(
         raise ConcurrentChange(
             "service.order.changed_meanwhile", "工单已被他人处理，请刷新后重试", state=order.state
         )
+
+
+#: What the system itself may do to an order (return visits: archive after a rating or
+#: when nobody answered, reopen after a low rating).
+SYSTEM_ACTIONS = frozenset({"archive", "reopen"})
+
+
+@transaction.atomic
+def order_act_as_system(
+    *, number: str, action: str, note: str = "", data: dict[str, Any] | None = None
+) -> WorkOrder:
+    """Take `action` on order `number` as the system (event actor empty, as
+    `audit_record(actor=None)` means the system): the same compare-and-set, event row and
+    follow-ups as `order_act`, for the few actions in `SYSTEM_ACTIONS`."""
+    if action not in SYSTEM_ACTIONS:
+        raise DomainError("service.order.unknown_action", "未知操作", field="action")
+    order = WorkOrder.objects.get(number=number)
+    target = _target(order, action)
+    changes = _changes(None, order, action, team_id=None, note=note)  # type: ignore[arg-type]
+    _compare_and_set(order, target, changes, None)
+    event = WorkOrderEvent.objects.create(
+        order=order,
+        kind=action,
+        from_state=order.state,
+        to_state=target,
+        actor=None,
+        note=note.strip(),
+        data=data or {},
+    )
+    order.refresh_from_db()
+    hooks.after_event(order=order, event=event)
+    return order

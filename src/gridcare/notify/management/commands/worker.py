@@ -1,6 +1,7 @@
 """`gridcare worker`: run background tasks (django-tasks, database backend) and, every
-`--sweep` seconds, put back notifications a dead worker left claimed and mark the task rows
-it left RUNNING as failed (`core.background`).
+`--sweep` seconds, put back notifications a dead worker left claimed, mark the task rows
+it left RUNNING as failed (`core.background`) and run the periodic jobs apps registered
+whose interval has passed (`core.periodic`: the SLA sweep, staff SMS recovery).
 
     gridcare worker              # until stopped (SIGTERM/Ctrl+C finish the current task)
     gridcare worker --batch      # run what is due, then exit (cron, tests)
@@ -18,6 +19,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from gridcare.core.background import tasks_lost_fail
+from gridcare.core.periodic import periodic_run_due
 from gridcare.notify.services import notifications_recover
 from gridcare.notify.tasks import worker_name
 
@@ -72,3 +74,4 @@ def _recover() -> None:
     lost = tasks_lost_fail()
     if lost:
         logger.info("marked %d task rows of dead workers as failed", lost)
+    periodic_run_due()  # jobs apps register (core.periodic): the SLA sweep every minute
