@@ -52,7 +52,7 @@ class LiveSpec:
 
 
 def _repair(*steps: tuple[str, int]) -> tuple[tuple[str, dt.timedelta, str], ...]:
-    who = {"dispatch": "dispatcher", "start_visit": "agent"}
+    who = {"dispatch": "dispatcher"}
     return tuple((action, minutes * M, who.get(action, "crew")) for action, minutes in steps)
 
 
@@ -66,7 +66,7 @@ LIVE_SPECS: tuple[LiveSpec, ...] = (
     LiveSpec(R, "fault.safety.wire_down", Origin.HOTLINE, "路边电线被风刮断垂地", 25 * M, _repair(("dispatch", 2), ("take", 4), ("arrive", 19))),
     LiveSpec(R, "fault.high_voltage.line", Origin.HOTLINE, "整个村停电", 40 * M, _repair(("dispatch", 3), ("take", 6), ("arrive", 30)), station=2),
     LiveSpec(R, "fault.meter.burnt", Origin.HOTLINE, "表箱有烧焦味并冒烟", 150 * M, _repair(("dispatch", 3), ("take", 5), ("arrive", 28), ("resolve", 95))),
-    LiveSpec(R, "fault.low_voltage.voltage", Origin.WECHAT, "晚上电压低，空调启动不了", 18 * H, _repair(("dispatch", 6), ("take", 10), ("arrive", 38), ("resolve", 150), ("start_visit", 16 * 60))),
+    LiveSpec(R, "fault.low_voltage.voltage", Origin.WECHAT, "晚上电压低，空调启动不了", 18 * H, _repair(("dispatch", 6), ("take", 10), ("arrive", 38), ("resolve", 150))),
     LiveSpec(OrderType.COMPLAINT, "supply_quality.frequent_outage", Origin.HOTLINE, "一个月停电三次，要求给说法", 40 * M, description="客户称如再停电将拨打 12398。"),
     LiveSpec(OrderType.COMPLAINT, "business.billing", Origin.HOTLINE, "本月电费比上月高出一倍", 3 * H, (("dispatch", 30 * M, "dispatcher"),)),
     LiveSpec(OrderType.COMPLAINT, "service.attitude", Origin.BUSINESS_HALL, "营业员办理业务时态度生硬", 5 * H, (("dispatch", 20 * M, "dispatcher"), ("take", 2 * H, "handler"), ("pause", 3 * H, "handler"))),
@@ -75,7 +75,7 @@ LIVE_SPECS: tuple[LiveSpec, ...] = (
     LiveSpec(OrderType.REPORT, "report.theft", Origin.HOTLINE, "举报有人私接电线", 9 * H, (("dispatch", 30 * M, "dispatcher"), ("take", 4 * H, "handler"))),
     LiveSpec(OrderType.SUGGESTION, "suggestion.online", Origin.WECHAT, "建议网上国网增加电费预警提醒", 2 * H),
     LiveSpec(OrderType.COMPLAINT, "business.meter_reading", Origin.HOTLINE, "抄表读数与电表不符", 20 * H, (("dispatch", 20 * M, "dispatcher"), ("take", 2 * H, "handler"), ("resolve", 7 * H, "handler"))),
-    LiveSpec(OrderType.COMPLAINT, "supply_quality.voltage", Origin.HOTLINE, "电压长期偏低，热水器无法使用", 19 * H, (("dispatch", 15 * M, "dispatcher"), ("take", 1 * H, "handler"), ("resolve", 5 * H, "handler"), ("start_visit", 8 * H, "agent"))),
+    LiveSpec(OrderType.COMPLAINT, "supply_quality.voltage", Origin.HOTLINE, "电压长期偏低，热水器无法使用", 19 * H, (("dispatch", 15 * M, "dispatcher"), ("take", 1 * H, "handler"), ("resolve", 5 * H, "handler"))),
 )  # fmt: skip
 
 
