@@ -22,6 +22,7 @@ from gridcare.customers.models import Account, ChannelIdentity, ConsentRecord, C
 from gridcare.demo.account_draft import BOUND, DemoDraft, draft_demo
 from gridcare.demo.contacts import demo_contacts_create
 from gridcare.demo.logins import customer_login_create, staff_logins_create
+from gridcare.demo.orders import demo_orders_create
 from gridcare.demo.plan import BUREAU_CODE, LOCAL_TZ, DemoPlan
 from gridcare.demo.population import (
     Population,
@@ -37,6 +38,7 @@ from gridcare.demo.topology import (
     transformers_create,
 )
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
+from gridcare.service.models import WorkOrder
 
 BUILD_ACTION = "demo.build"
 BUILD_STEPS = (
@@ -47,6 +49,7 @@ BUILD_STEPS = (
     "Meters and account links",
     "Consents and WeChat identities",
     "Demo customer login",
+    "Work orders: a year of history and today's open orders",
 )
 OnStep = Callable[[str], None]
 
@@ -88,6 +91,7 @@ def demo_counts(bureau: OrgUnit) -> dict[str, int]:
         "consent_records": ConsentRecord.objects.filter(customer__in=customers).count(),
         "wechat_identities": ChannelIdentity.objects.filter(customer__in=customers).count(),
         "staff_users": User.objects.filter(org_unit__in=units).count(),
+        "work_orders": WorkOrder.objects.filter(org_unit__in=units).count(),
     }
     per_class = accounts.values("tariff_class").annotate(n=Count("pk")).order_by("tariff_class")
     counts |= {f"accounts.{row['tariff_class']}": row["n"] for row in per_class}
@@ -140,6 +144,8 @@ def demo_build(*, plan: DemoPlan, until: dt.date, on_step: OnStep | None = None)
         step()
         now = dt.datetime.combine(until, LAST_HOUR, tzinfo=LOCAL_TZ)
         _demo_customer_login_create(draft, population, now=now)
+        step()
+        demo_orders_create(tree=tree, plan=plan, until=until, end=now)
         counts = demo_counts(tree.bureau)
         audit_record(
             actor=None,

@@ -1,12 +1,13 @@
 """Removes the demo utility and nothing else, for `gridcare demo --reset`.
 
 Rows are deleted leaves first, because the topology and accounts are linked with PROTECT
-foreign keys. Only rows reachable from the demo bureau go: its org subtree, the network
-and accounts those units own, the customers and premises of those accounts, staff of those
-units and the demo customer login. The audit log is evidence and stays, with a `demo.reset`
-entry added; entries whose actor was a deleted demo login keep its name in `actor_label`
-(the foreign key is SET_NULL by design). If another app has since attached rows to a demo
-account (bills, work orders…), the PROTECT error aborts the whole reset and nothing is
+foreign keys. Only rows reachable from the demo bureau go: its org subtree, the work
+orders of those units (history, live orders, and any a visitor filed), the network and
+accounts those units own, the customers and premises of those accounts, staff of those
+units and the demo customer login. The audit log is evidence and stays, with a
+`demo.reset` entry added; entries whose actor was a deleted demo login keep its name in
+`actor_label` (the foreign key is SET_NULL by design). If another app has since attached
+rows to a demo account (bills…), the PROTECT error aborts the whole reset and nothing is
 deleted.
 
 The demo's import batches go too, so the rebuilt demo loads its readings again (its 台区
@@ -28,6 +29,7 @@ from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
 from gridcare.metering.choices import ImportSource
 from gridcare.metering.models import ImportBatch
+from gridcare.service.models import WorkOrder
 
 #: Keeps `pk IN (…)` lists well under every backend's parameter limit.
 CHUNK = 500
@@ -58,6 +60,11 @@ def demo_reset() -> dict[str, int]:
     customer_ids = sorted(set(accounts.values_list("customer_id", flat=True)))
     premise_ids = sorted(set(accounts.values_list("premise_id", flat=True)))
     deleted: Counter[str] = Counter()
+    # Work orders first (they hold accounts, teams and logins); merged children point at
+    # their parent with PROTECT, so the links go before the rows.
+    orders = WorkOrder.objects.filter(org_unit__in=unit_ids)
+    orders.filter(parent__isnull=False).update(parent=None)
+    _delete(orders, deleted)
     _delete(AccountMeter.objects.filter(account__supply_unit__in=unit_ids), deleted)
     _delete(accounts, deleted)
     # A customer or premise that also holds a non-demo account is left in place.

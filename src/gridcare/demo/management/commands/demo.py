@@ -43,6 +43,7 @@ COUNT_LABELS = (
     ("accounts", "accounts (户号)"),
     ("consent_records", "consent records"),
     ("wechat_identities", "WeChat identities"),
+    ("work_orders", "work orders (工单: a year, and today's open ones)"),
 )
 
 
