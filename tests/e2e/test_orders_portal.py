@@ -1,5 +1,6 @@
-"""A repair from the portal, on a phone: alice reports a fault with her location, the crew
-works it (through the services), alice follows the timeline and rates 5 by the visit link.
+"""A repair from the portal, on phones: alice reports a fault with her location, the
+dispatcher sends it to the team, the crew takes, arrives and resolves it on the crew page,
+alice follows the timeline and rates 5 by the visit link.
 Screenshots of each page on a phone and a desktop go to var/screenshots/."""
 
 from __future__ import annotations
@@ -68,12 +69,27 @@ def test_alice_reports_a_fault_follows_it_and_rates_it(
     assert (str(order.latitude), str(order.longitude)) == ("23.137500", "113.356800")
     expect(page.get_by_test_id("order-description")).to_contain_text("<b>楼道</b>")
 
-    # The dispatcher and the crew work the order (their pages are the console's).
+    # The dispatcher sends it to the team; the crew works it on a phone.
     order_act(
         actor=world.users["dispatcher"], number=number, action="dispatch", team_id=world.team_1.pk
     )
-    for action in ["take", "arrive", "resolve"]:
-        order_act(actor=world.users["crew"], number=number, action=action)
+    crew_context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    crew = crew_context.new_page()
+    log_in(crew, f"{live_server.url}/console/login/", "crew", PASSWORD)
+    crew.goto(f"{live_server.url}/console/crew/")
+    crew.get_by_test_id("crew-order").filter(has_text="整栋楼没电了").first.click()
+    crew.get_by_test_id("crew-take").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text("已接单")
+    crew.get_by_test_id("crew-arrive").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text("已到达现场")
+    crew.get_by_test_id("crew-note").fill("表前开关烧坏，已更换并复电")
+    crew.get_by_test_id("crew-confirmed").check()
+    crew.get_by_test_id("crew-signature").fill("张三丰")
+    crew.get_by_test_id("crew-resolve").click()
+    expect(crew.get_by_test_id("crew-state")).to_have_text(re.compile("回访中|已处理"))
+    crew_context.close()
 
     page.goto(f"{live_server.url}/portal/orders/")
     expect(page.get_by_test_id("order-row")).to_have_count(1)
