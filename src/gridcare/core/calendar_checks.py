@@ -10,14 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.checks import CheckMessage, Tags, Warning, register
+from django.db import connection
 from django.utils import timezone
 
 from gridcare.core.calendar import calendar_next_year_missing
+from gridcare.core.models import CalendarYear
 
 
 @register(Tags.database)
 def check_next_year_calendar(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not kwargs.get("databases"):
+    if not kwargs.get("databases") or not _calendar_table_exists():
+        # `migrate` runs the database checks before it applies migrations: on a new or
+        # older database the calendar table does not exist yet.
         return []
     year = calendar_next_year_missing(timezone.localdate())
     if year is None:
@@ -31,3 +35,7 @@ def check_next_year_calendar(app_configs: Any = None, **kwargs: Any) -> list[Che
             id="gridcare.W101",
         )
     ]
+
+
+def _calendar_table_exists() -> bool:
+    return CalendarYear._meta.db_table in connection.introspection.table_names()
