@@ -23,16 +23,16 @@ from gridcare.core.models import User
 from gridcare.core.web import customer_required, form_add_domain_error, page_not_found
 from gridcare.customers.selectors import accounts_of_login
 from gridcare.portal.forms_orders import CancelForm, OrderForm
-from gridcare.service import lifecycle as table
-from gridcare.service.choices import REPAIR_TYPES, DocumentKind
+from gridcare.service.choices import DocumentKind
+from gridcare.service.order_selectors import order_allowed_actions
 from gridcare.service.selectors import (
     categories_for,
     order_events,
     order_get_for_user,
     orders_visible_to,
 )
-from gridcare.service.services import OrderDraft, order_act, order_create
-from gridcare.service.services.uploads import attachment_add, files_atomic
+from gridcare.service.services import OrderDraft, order_act
+from gridcare.service.services.uploads import order_create_with_photo
 from gridcare.service.services.visit_rating import (
     visit_for_token,
     visit_open_of_order,
@@ -74,7 +74,12 @@ def _new_order(request: HttpRequest, kind: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                order = _create_with_photo(request.user, form)
+                order = order_create_with_photo(
+                    actor=request.user,
+                    draft=_draft(form),
+                    photo=form.cleaned_data.get("photo"),
+                    kind=SITE_PHOTO,
+                )
             except DomainError as exc:
                 if exc.code.startswith("service.upload.") and "photo" in form.fields:
                     form.add_error("photo", exc.message)
@@ -91,17 +96,6 @@ def _new_order(request: HttpRequest, kind: str) -> HttpResponse:
         "addresses": {a.number: _address(a) for a in accounts},
     }
     return render(request, template, context, status=status)
-
-
-def _create_with_photo(user: User, form: OrderForm) -> Any:
-    """The order and its site photo, all or nothing: a refused photo leaves no order (and
-    no file) behind."""
-    photo = form.cleaned_data.get("photo")
-    with files_atomic():
-        order = order_create(actor=user, draft=_draft(form))
-        if photo:
-            attachment_add(actor=user, number=order.number, kind=SITE_PHOTO, upload=photo)
-    return order
 
 
 def _draft(form: OrderForm) -> OrderDraft:
@@ -197,7 +191,7 @@ def _timeline(order: Any) -> list[TimelineItem]:
 
 def _detail(request: HttpRequest, order: Any, *, status: int = 200, **extra: Any) -> HttpResponse:
     assert isinstance(request.user, User)
-    allowed = table.allowed_actions(state=order.state, is_repair=order.order_type in REPAIR_TYPES)
+    allowed = order_allowed_actions(user=request.user, order=order)
     context = {
         "order": order,
         "timeline": _timeline(order),
@@ -212,12 +206,17 @@ def _detail(request: HttpRequest, order: Any, *, status: int = 200, **extra: Any
 @customer_required
 def order_view(request: HttpRequest, number: str) -> HttpResponse:
     """进度: the order's public timeline, cancel while allowed, rating while a visit is open."""
+    order = _own_order(request, number)
+    return _detail(request, order) if order is not None else page_not_found(request)
+
+
+def _own_order(request: HttpRequest, number: str) -> Any:
+    """The login's order `number`, or None (the same 404 whether missing or someone else's)."""
     assert isinstance(request.user, User)
     try:
-        order = order_get_for_user(user=request.user, number=number)
+        return order_get_for_user(user=request.user, number=number)
     except DomainError:
-        return page_not_found(request)
-    return _detail(request, order)
+        return None
 
 
 @customer_required
@@ -225,9 +224,8 @@ def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.method != "POST":
         return redirect("portal:order", number=number)
-    try:
-        order = order_get_for_user(user=request.user, number=number)
-    except DomainError:
+    order = _own_order(request, number)
+    if order is None:
         return page_not_found(request)
     form = CancelForm(request.POST)
     if not form.is_valid():
@@ -249,9 +247,8 @@ def order_rate_view(request: HttpRequest, number: str) -> HttpResponse:
     assert isinstance(request.user, User)
     if request.method != "POST":
         return redirect("portal:order", number=number)
-    try:
-        order = order_get_for_user(user=request.user, number=number)
-    except DomainError:
+    order = _own_order(request, number)
+    if order is None:
         return page_not_found(request)
     try:
         visit = visit_open_of_order(actor=request.user, number=number)

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from gridcare.core.choices import OrgUnitKind
-from gridcare.core.errors import ConcurrentChange, Conflict, DomainError
+from gridcare.core.errors import Conflict, DomainError
 from gridcare.core.models import OrgUnit, User
-from gridcare.service import lifecycle as table
-from gridcare.service.choices import REPAIR_TYPES
-from gridcare.service.models import WorkOrder, WorkOrderEvent
+from gridcare.service.models import WorkOrder
 from gridcare.service.selectors import order_get_for_user
 from gridcare.service.services import hooks
 from gridcare.service.services.access import check_may_act
+from gridcare.service.services.transitions import target_state, transition_record
 
 #: Actions that hand the order to a team.
 TEAM_ACTIONS = frozenset({"dispatch", "reassign"})
@@ -40,45 +38,24 @@ def order_act(
     order's state does not allow it, or when someone else changed the order first."""
     order = order_get_for_user(user=actor, number=number)
     check_may_act(actor, order, action)
-    target = _target(order, action)
+    target_state(order, action)  # a refused action is a 409 before any other rule
     changes = _changes(actor, order, action, team_id=team_id, note=note)
-    _compare_and_set(order, target, changes, expected_version)
-    event = WorkOrderEvent.objects.create(
+    event = transition_record(
         order=order,
-        kind=action,
-        from_state=order.state,
-        to_state=target,
+        action=action,
         actor=actor,
-        note=note.strip(),
+        changes=changes,
+        expected_version=expected_version,
+        note=note,
         public=public,
         data={**(data or {}), **_team_data(changes)},
     )
-    order.refresh_from_db()
     hooks.after_event(order=order, event=event)
     return order
 
 
-def is_repair(order: WorkOrder) -> bool:
-    return order.order_type in REPAIR_TYPES
-
-
-def _target(order: WorkOrder, action: str) -> str:
-    if action not in table.ACTIONS:
-        raise DomainError("service.order.unknown_action", "未知操作", field="action")
-    target = table.target_state(action, state=order.state, is_repair=is_repair(order))
-    if target is None:
-        allowed = table.allowed_actions(state=order.state, is_repair=is_repair(order))
-        raise Conflict(
-            "service.order.bad_transition",
-            f"工单当前状态为「{order.get_state_display()}」，不能执行该操作",
-            state=order.state,
-            allowed=allowed,
-        )
-    return target
-
-
 def _changes(
-    actor: User, order: WorkOrder, action: str, *, team_id: int | None, note: str
+    actor: User | None, order: WorkOrder, action: str, *, team_id: int | None, note: str
 ) -> dict[str, Any]:
     """The order fields an action sets besides its state."""
     now = timezone.now()
@@ -126,20 +103,6 @@ def _team(order: WorkOrder, team_id: int | None) -> OrgUnit:
     return team
 
 
-def _compare_and_set(
-    order: WorkOrder, target: str, changes: dict[str, Any], expected_version: int | None
-) -> None:
-    """Write the new state only if nobody changed the order since we read it."""
-    version = order.version if expected_version is None else expected_version
-    updated = WorkOrder.objects.filter(pk=order.pk, state=order.state, version=version).update(
-        state=target, version=F("version") + 1, updated_at=timezone.now(), **changes
-    )
-    if updated != 1:
-        raise ConcurrentChange(
-            "service.order.changed_meanwhile", "工单已被他人处理，请刷新后重试", state=order.state
-        )
-
-
 #: What the system itself may do to an order (return visits: archive after a rating or
 #: when nobody answered, reopen after a low rating).
 SYSTEM_ACTIONS = frozenset({"archive", "reopen"})
@@ -155,18 +118,10 @@ def order_act_as_system(
     if action not in SYSTEM_ACTIONS:
         raise DomainError("service.order.unknown_action", "未知操作", field="action")
     order = WorkOrder.objects.get(number=number)
-    target = _target(order, action)
-    changes = _changes(None, order, action, team_id=None, note=note)  # type: ignore[arg-type]
-    _compare_and_set(order, target, changes, None)
-    event = WorkOrderEvent.objects.create(
-        order=order,
-        kind=action,
-        from_state=order.state,
-        to_state=target,
-        actor=None,
-        note=note.strip(),
-        data=data or {},
+    target_state(order, action)
+    changes = _changes(None, order, action, team_id=None, note=note)
+    event = transition_record(
+        order=order, action=action, actor=None, changes=changes, note=note, data=data
     )
-    order.refresh_from_db()
     hooks.after_event(order=order, event=event)
     return order

@@ -45,6 +45,7 @@ from gridcare.service.choices import CLOSED_STATES, DocumentKind, EventKind
 from gridcare.service.models import Attachment, WorkOrder, WorkOrderEvent
 from gridcare.service.selectors import order_get_for_user
 from gridcare.service.services import hooks
+from gridcare.service.services.intake import OrderDraft, order_create
 
 pillow_heif.register_heif_opener()
 
@@ -289,3 +290,15 @@ def _store(content: bytes, found: FileType) -> str:
     if written is not None:
         written.append(path)
     return relative
+
+
+def order_create_with_photo(
+    *, actor: User, draft: OrderDraft, photo: UploadedFile | Upload | None, kind: str
+) -> WorkOrder:
+    """A customer's report and its photo, all or nothing: a refused photo leaves no order
+    (and no file) behind."""
+    with files_atomic():
+        order = order_create(actor=actor, draft=draft)
+        if photo:
+            attachment_add(actor=actor, number=order.number, kind=kind, upload=photo)
+    return order

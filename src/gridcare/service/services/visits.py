@@ -8,9 +8,9 @@
    wording asks for a reply of 1–5 (contact turns such a reply into a rating).
 
 Rating and expiry are in `visit_rating.py`. This module is called from `hooks` and so
-must not import `lifecycle` (which imports `hooks`): the one transition it makes, it makes
-itself, with the same compare-and-set and event row as `lifecycle.order_act`, and returns
-the event for `hooks` to run its follow-ups.
+must not import `lifecycle` (which imports `hooks`): it moves the order through
+`transitions.transition_record`, the same step `order_act` uses, and returns the event for
+`hooks` to run its follow-ups.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F
 from django.utils import timezone
 
-from gridcare.core.errors import ConcurrentChange
 from gridcare.notify.services import notification_enqueue
 from gridcare.service.choices import EventKind, OrderState
 from gridcare.service.models import ReturnVisit, WorkOrder, WorkOrderEvent
+from gridcare.service.services.transitions import transition_record
 
 VISIT_TEMPLATE = "service.visit"
 
@@ -70,21 +69,10 @@ def visit_start(*, order: WorkOrder) -> WorkOrderEvent | None:
 
 
 def _start_visit_transition(order: WorkOrder, visit: ReturnVisit) -> WorkOrderEvent:
-    """resolved → return_visit by compare-and-set on (state, version), with its event."""
-    updated = WorkOrder.objects.filter(
-        pk=order.pk, state=OrderState.RESOLVED, version=order.version
-    ).update(state=OrderState.RETURN_VISIT, version=F("version") + 1, updated_at=timezone.now())
-    if updated != 1:
-        raise ConcurrentChange(
-            "service.order.changed_meanwhile", "工单已被他人处理，请刷新后重试", state=order.state
-        )
-    event = WorkOrderEvent.objects.create(
+    """resolved → return_visit, as the system, with the visit named in the event."""
+    return transition_record(
         order=order,
-        kind=EventKind.START_VISIT,
-        from_state=OrderState.RESOLVED,
-        to_state=OrderState.RETURN_VISIT,
+        action=EventKind.START_VISIT,
         actor=None,
         data={"visit": visit.pk, "due_at": visit.due_at.isoformat()},
     )
-    order.refresh_from_db()
-    return event
