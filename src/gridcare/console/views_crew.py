@@ -16,7 +16,7 @@ from gridcare.console.views_orders import action_error, order_action_post
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.roles import WORK_ORDERS
-from gridcare.core.web import page_not_found, staff_required
+from gridcare.core.web import staff_required
 from gridcare.service import console_selectors as orders
 from gridcare.service.application_selectors import attachments_for_user
 from gridcare.service.choices import CLOSED_STATES, DocumentKind
@@ -41,10 +41,8 @@ def crew_view(request: HttpRequest) -> HttpResponse:
 @staff_required(WORK_ORDERS)
 def crew_order_view(request: HttpRequest, number: str) -> HttpResponse:
     assert isinstance(request.user, User)
-    try:
-        order = order_get_for_user(user=request.user, number=number)
-    except DomainError:
-        return page_not_found(request)
+    # Out of scope or missing: NotFound, which DomainErrorPages answers with a 404.
+    order = order_get_for_user(user=request.user, number=number)
     error = None
     if request.method == "POST":
         try:
@@ -60,10 +58,7 @@ def crew_order_view(request: HttpRequest, number: str) -> HttpResponse:
 def crew_photo_view(request: HttpRequest, number: str) -> HttpResponse:
     """上传照片: one repair photo, checked by content (service.services.uploads)."""
     assert isinstance(request.user, User)
-    try:
-        order = order_get_for_user(user=request.user, number=number)
-    except DomainError:
-        return page_not_found(request)
+    order = order_get_for_user(user=request.user, number=number)
     photo = request.FILES.get("photo")
     if photo is None:
         error = action_error(
