@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -288,3 +289,14 @@ def test_reset_and_rebuild_gives_the_same_orders(built: str) -> None:
         "history": len(before[0]),
         "live": len(before[1]),
     }
+
+
+@pytest.mark.django_db
+def test_the_demo_is_never_built_in_production(settings: Any) -> None:
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    before = WorkOrder.objects.count()
+    with pytest.raises(CommandError, match="GRIDCARE_PRODUCTION"):
+        call_command("demo", "--no-serve", "--size", "small")
+    assert WorkOrder.objects.count() == before

@@ -23,7 +23,6 @@ from gridcare.core.services import staff_user_create
 from gridcare.customers.models import Account, AccountMeter
 from gridcare.demo.orders_draft import ARRIVAL_LIMIT, Premise
 from gridcare.demo.people import PeopleFactory
-from gridcare.demo.plan import LOCAL_TZ
 from gridcare.demo.topology import OrgTree
 from gridcare.grid.models import Transformer
 from gridcare.service.models import ServiceArea
@@ -135,11 +134,6 @@ def accounts_info(ids: list[int]) -> dict[int, AccountInfo]:
             pk, number, customer, name, mobile, *address = row
             info[pk] = AccountInfo(number, customer, name, mobile, "".join(address))
     return info
-
-
-def order_number(created_at: dt.datetime, pk: int) -> str:
-    """Intake's order number: acceptance date (Beijing) + the row id."""
-    return f"{created_at.astimezone(LOCAL_TZ):%Y%m%d}{pk:08d}"
 
 
 @contextmanager

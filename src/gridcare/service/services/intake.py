@@ -100,7 +100,7 @@ def order_create(*, actor: User, draft: OrderDraft) -> WorkOrder:
             order.save()
     except IntegrityError:  # the same source_ref accepted concurrently
         return WorkOrder.objects.get(origin=draft.origin, source_ref=draft.source_ref)
-    order.number = _number(order)
+    order.number = order_number(created_at=order.created_at, pk=order.pk)
     order.save(update_fields=["number"])
     event = WorkOrderEvent.objects.create(
         order=order, kind=EventKind.CREATED, to_state=OrderState.ACCEPTED, actor=actor
@@ -239,9 +239,9 @@ def _provisional_number() -> str:
     return f"tmp-{timezone.now().timestamp():.6f}"[:20]
 
 
-def _number(order: WorkOrder) -> str:
-    """年月日 + the row id: unique, sortable, and readable over the phone."""
-    return f"{order.created_at.astimezone(CHINA):%Y%m%d}{order.pk:08d}"
+def order_number(*, created_at: dt.datetime, pk: int) -> str:
+    """工单编号: 年月日 (Beijing) + the row id: unique, sortable, readable over the phone."""
+    return f"{created_at.astimezone(CHINA):%Y%m%d}{pk:08d}"
 
 
 def _timeline(actor: User, order: WorkOrder, draft: OrderDraft) -> None:

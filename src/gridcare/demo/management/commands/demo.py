@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any, cast
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -98,6 +99,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # A fictional county (with logins of a known password, and live orders made by
+            # moving the clock) has no place in a real utility's database.
+            raise CommandError("GRIDCARE_PRODUCTION=true: the demo utility is not built here")
         # Rich writes partial lines; Django's wrapper would otherwise end each with "\n".
         self.stdout.ending = ""
         # Logs and pipes get a width that fits the login URLs instead of rich's 80 columns.
