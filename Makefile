@@ -20,7 +20,9 @@ install: $(UV)
 	$(BIN)/python -m compileall -q src
 	npm ci --no-audit --no-fund --loglevel=error
 	./scripts/ensure-system-packages gettext
+	./scripts/ensure-system-packages pdf
 	$(MAKE) --no-print-directory messages
+	$(BIN)/gridcare assistant train --if-missing
 
 messages:
 	cd src/gridcare && ../../$(BIN)/gridcare compilemessages --verbosity 0

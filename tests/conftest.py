@@ -7,6 +7,11 @@ from django.test import Client
 
 from gridcare.testing.personas import World, build_world
 
+# The payment fixtures (demo gateway, keys, live server) serve billing, portal, console and
+# e2e tests; pytest only honours plugins declared in the root conftest, once, for the session.
+# tests/notify/conftest.py has its own `gateway` (the SMS gateway), which wins under tests/notify.
+pytest_plugins = ["tests.billing.pay_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]

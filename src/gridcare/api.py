@@ -2,11 +2,17 @@
 
 from ninja import NinjaAPI
 
+from gridcare.assistant.api import router as assistant_router
+from gridcare.assistant.api_kb import router as assistant_kb_router
+from gridcare.billing.api import router as billing_router
 from gridcare.core.api import router as auth_router
 from gridcare.core.api_support import install_error_handlers
 from gridcare.core.calendar_api import router as calendar_router
 from gridcare.customers.api import accounts_router, customers_router
 from gridcare.metering.api import router as metering_router
+from gridcare.outages.api import router as outages_router
+from gridcare.outages.api_events import router as outage_events_router
+from gridcare.outages.api_search import router as outage_search_router
 from gridcare.service.api import router as service_router
 from gridcare.service.api_applications import router as applications_router
 
@@ -27,3 +33,9 @@ api.add_router("/metering", metering_router)
 api.add_router("/calendar", calendar_router)
 api.add_router("/service", service_router)
 api.add_router("/service", applications_router)
+api.add_router("/billing", billing_router)
+api.add_router("/outages", outage_events_router)
+api.add_router("/outages", outages_router)
+api.add_router("/outages", outage_search_router)
+api.add_router("/assistant", assistant_router)
+api.add_router("/assistant", assistant_kb_router)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
@@ -117,7 +118,10 @@ INSTALLED_APPS = [
     "gridcare.metering",
     "gridcare.notify",
     "gridcare.contact",
+    "gridcare.billing",
+    "gridcare.outages",
     "gridcare.service",
+    "gridcare.assistant",
     "django_tasks",
     "gridcare.core.third_party_apps.TasksDatabaseConfig",  # django_tasks_db, likewise
     "gridcare.portal",
@@ -356,3 +360,191 @@ if UPLOAD_ROOT.resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
 SERVICE_VISIT_DUE_HOURS = env_int("GRIDCARE_VISIT_DUE_HOURS", 72)
 # Where customers open the portal: the origin of links in SMS and WeChat messages.
 SERVICE_PORTAL_ORIGIN = env_str("GRIDCARE_PORTAL_ORIGIN", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Billing runs (billing.services.run; docs/architecture.md, "Billing: runs and bills") ---
+# Days from a bill's issue to its due date.
+BILLING_DUE_DAYS = env_int("GRIDCARE_BILLING_DUE_DAYS", 15)
+# Share of a billing period's 15-minute readings a meter must have (after the import's gap
+# fill) for the period to be billed on what it has; below it the account is held.
+BILLING_MIN_COVERAGE = env_parsed("GRIDCARE_BILLING_MIN_COVERAGE", "0.95", float)
+if not 0 < BILLING_MIN_COVERAGE <= 1:
+    raise ImproperlyConfigured("GRIDCARE_BILLING_MIN_COVERAGE must be in (0, 1]")
+
+# --- Billing: arrears and prepaid (billing.services.cycle; docs/architecture.md "Billing:
+# arrears and prepaid"). Rates and days are policy (domain-facts §3.1–3.2): settings, not code.
+
+
+def _decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ValueError(f"{raw!r} is not a number") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"{raw!r} must be a number ≥ 0")
+    return value
+
+
+def _decimals(raw: str) -> tuple[Decimal, ...]:
+    return tuple(sorted({_decimal(item.strip()) for item in raw.split(",") if item.strip()}))
+
+
+def _days(raw: str) -> tuple[int, ...]:
+    try:
+        days = sorted({int(item) for item in raw.split(",") if item.strip()})
+    except ValueError as exc:
+        raise ValueError(f"{raw!r}: whole numbers of days, comma-separated") from exc
+    if any(day < 1 for day in days):
+        raise ValueError(f"{raw!r}: days must be ≥ 1")
+    return tuple(days)
+
+
+# Late-payment fee per day of the unpaid amount (电费违约金, §3.1): residential 1‰;
+# non-residential 2‰ on arrears of the current year, 3‰ on arrears carried over from an
+# earlier year; a bill's fee below the minimum is charged as the minimum (¥1 in the 1996 text).
+BILLING_LATE_FEE_RESIDENTIAL = env_parsed(
+    "GRIDCARE_BILLING_LATE_FEE_RESIDENTIAL", "0.001", _decimal
+)
+BILLING_LATE_FEE_CURRENT_YEAR = env_parsed(
+    "GRIDCARE_BILLING_LATE_FEE_CURRENT_YEAR", "0.002", _decimal
+)
+BILLING_LATE_FEE_CARRIED_OVER = env_parsed(
+    "GRIDCARE_BILLING_LATE_FEE_CARRIED_OVER", "0.003", _decimal
+)
+BILLING_LATE_FEE_MINIMUM = env_parsed("GRIDCARE_BILLING_LATE_FEE_MINIMUM", "1.00", _decimal)
+# Reminders N days after the due date (each sent once per bill).
+BILLING_REMINDER_DAYS = env_parsed("GRIDCARE_BILLING_REMINDER_DAYS", "1,10", _days)
+# A disconnection notice once the oldest unpaid bill is this many days overdue (and was
+# reminded), planned this many days ahead (§3.2: residential 7, non-residential 3).
+BILLING_NOTICE_AFTER_DAYS = env_int("GRIDCARE_BILLING_NOTICE_AFTER_DAYS", 30)
+BILLING_NOTICE_DAYS_RESIDENTIAL = env_int("GRIDCARE_BILLING_NOTICE_DAYS_RESIDENTIAL", 7)
+BILLING_NOTICE_DAYS_NON_RESIDENTIAL = env_int("GRIDCARE_BILLING_NOTICE_DAYS_NON_RESIDENTIAL", 3)
+# Prepaid (费控): days a balance may stay negative before disconnection is requested; the
+# balances below which a low-balance notice goes out (once per crossing); how many past
+# days the daily deduction catches up when readings arrived late.
+BILLING_PREPAID_GRACE_DAYS = env_int("GRIDCARE_BILLING_PREPAID_GRACE_DAYS", 3)
+BILLING_LOW_BALANCE_THRESHOLDS = env_parsed(
+    "GRIDCARE_BILLING_LOW_BALANCE_THRESHOLDS", "50,20,0", _decimals
+)
+BILLING_PREPAID_CATCHUP_DAYS = env_int("GRIDCARE_BILLING_PREPAID_CATCHUP_DAYS", 7)
+# --- Outages (gridcare.outages; docs/data-formats.md "Power events") ---
+# The listener subscribes to <prefix>/events/# at QoS 1 with a persistent session
+# (client id OUTAGES_MQTT_CLIENT_ID), on the broker of NOTIFY_MQTT_HOST/PORT.
+OUTAGES_MQTT_TOPIC_PREFIX = env_str("GRIDCARE_OUTAGES_MQTT_TOPIC_PREFIX", "gridcare/outages")
+OUTAGES_MQTT_CLIENT_ID = env_str("GRIDCARE_OUTAGES_MQTT_CLIENT_ID", "gridcare-outages-listener")
+# Events are stored in batches of up to this many, or after this many milliseconds.
+OUTAGES_INGEST_BATCH = env_int("GRIDCARE_OUTAGES_INGEST_BATCH", 2000)
+OUTAGES_INGEST_FLUSH_MS = env_int("GRIDCARE_OUTAGES_INGEST_FLUSH_MS", 200)
+OUTAGES_DEAD_LETTER_MAX_BYTES = env_int("GRIDCARE_OUTAGES_DEAD_LETTER_MAX_BYTES", 4096)
+# A device time further ahead of the receiving clock than this is dead-lettered (clock_skew).
+OUTAGES_MAX_CLOCK_SKEW_MINUTES = env_int("GRIDCARE_OUTAGES_MAX_CLOCK_SKEW_MINUTES", 60)
+# A payload larger than this is dead-lettered (oversized); an HTTP batch holds at most
+# OUTAGES_HTTP_MAX_EVENTS events. A device time further back than MAX_EVENT_AGE_HOURS is a
+# reset clock (clock_skew); events that waited in the broker for a stopped listener are
+# younger than that and are stored.
+OUTAGES_EVENT_MAX_BYTES = env_int("GRIDCARE_OUTAGES_EVENT_MAX_BYTES", 2048)
+OUTAGES_HTTP_MAX_EVENTS = env_int("GRIDCARE_OUTAGES_HTTP_MAX_EVENTS", 10_000)
+OUTAGES_MAX_EVENT_AGE_HOURS = env_int("GRIDCARE_OUTAGES_MAX_EVENT_AGE_HOURS", 72)
+# The listener's device directory (meter/terminal → 台区, feeder) is reloaded for an id it
+# does not know, and wholly after this many seconds (a meter moved to another 台区).
+OUTAGES_DIRECTORY_MAX_AGE_SECONDS = env_int("GRIDCARE_OUTAGES_DIRECTORY_MAX_AGE_SECONDS", 300)
+# MQTT v5 session expiry: the broker keeps the listener's subscription and queues its
+# QoS 1 messages this long while it is down (a restart loses nothing).
+OUTAGES_MQTT_SESSION_EXPIRY_SECONDS = env_int(
+    "GRIDCARE_OUTAGES_MQTT_SESSION_EXPIRY_SECONDS", 7 * 24 * 3600
+)
+# Correlation: events within the window are judged together; a 台区 is out when this share
+# of its meters is off (or its terminal is); a feeder when this share of its 台区 is out
+# and at least FEEDER_MIN_TRANSFORMERS of them.
+OUTAGES_WINDOW_SECONDS = env_int("GRIDCARE_OUTAGES_WINDOW_SECONDS", 300)
+OUTAGES_TRANSFORMER_SHARE = env_parsed("GRIDCARE_OUTAGES_TRANSFORMER_SHARE", "0.6", float)
+OUTAGES_FEEDER_SHARE = env_parsed("GRIDCARE_OUTAGES_FEEDER_SHARE", "0.5", float)
+OUTAGES_FEEDER_MIN_TRANSFORMERS = env_int("GRIDCARE_OUTAGES_FEEDER_MIN_TRANSFORMERS", 2)
+# Interruptions shorter than this are momentary: not counted in the reliability indices.
+OUTAGES_SUSTAINED_MINUTES = env_int("GRIDCARE_OUTAGES_SUSTAINED_MINUTES", 3)
+# Notice rules (domain-facts §1): planned maintenance this many days ahead, temporary
+# maintenance this many hours ahead to important customers; reminders this many hours
+# before the start.
+OUTAGES_PLANNED_NOTICE_DAYS = env_int("GRIDCARE_OUTAGES_PLANNED_NOTICE_DAYS", 7)
+OUTAGES_TEMPORARY_NOTICE_HOURS = env_int("GRIDCARE_OUTAGES_TEMPORARY_NOTICE_HOURS", 24)
+OUTAGES_REMINDER_HOURS = env_parsed("GRIDCARE_OUTAGES_REMINDER_HOURS", "24,2", _days)
+# Detection (outages.services.detect): a 台区 needs at least this many of its meters off
+# (besides the share) unless its terminal is off — one meter alone is a customer fault.
+OUTAGES_TRANSFORMER_MIN_METERS = env_int("GRIDCARE_OUTAGES_TRANSFORMER_MIN_METERS", 2)
+# A lone off meter is recorded as a possible customer fault once its power_off is this old
+# (in a storm the first meters of a 台区 report before their neighbours).
+OUTAGES_CUSTOMER_FAULT_SETTLE_SECONDS = env_int(
+    "GRIDCARE_OUTAGES_CUSTOMER_FAULT_SETTLE_SECONDS", 60
+)
+# ETR: the median of at least this many similar past outages of the last HISTORY_DAYS,
+# else DEFAULT_MINUTES (stated as such in the outage's etr_basis).
+OUTAGES_ETR_MIN_SAMPLES = env_int("GRIDCARE_OUTAGES_ETR_MIN_SAMPLES", 3)
+OUTAGES_ETR_HISTORY_DAYS = env_int("GRIDCARE_OUTAGES_ETR_HISTORY_DAYS", 730)
+OUTAGES_ETR_DEFAULT_MINUTES = env_int("GRIDCARE_OUTAGES_ETR_DEFAULT_MINUTES", 120)
+# Reliability: major event days (IEEE 1366 2.5 beta) are judged against this many days of
+# history up to the report's end (the standard uses five years).
+OUTAGES_MED_BASELINE_DAYS = env_int("GRIDCARE_OUTAGES_MED_BASELINE_DAYS", 5 * 365)
+# Planned outages: how often the periodic job starts, reminds and ends them (seconds).
+OUTAGES_PLANNED_TICK_SECONDS = env_int("GRIDCARE_OUTAGES_PLANNED_TICK_SECONDS", 60)
+# --- Payments (billing.payments): WeChat Pay API v3, Alipay, and the demo gateway ---
+# docs/deploy.md "Payment keys". The demo gateway (at /_demo-pay/) speaks both providers'
+# protocols with keys generated on first use under PAY_DEMO_KEYS_DIR; any pay setting left
+# empty then falls back to the demo value, so the demo runs the production code path.
+# It is off in production, and `gridcare check --deploy` fails while it is on or while a
+# provider runs on demo keys (`billing.checks`).
+PAY_DEMO_GATEWAY = env_bool("GRIDCARE_PAY_DEMO_GATEWAY", not PRODUCTION)
+PAY_DEMO_KEYS_DIR = Path(env_str("GRIDCARE_PAY_DEMO_KEYS_DIR", str(DATA_DIR / "paykeys")))
+PAY_DEMO_GATEWAY_DB = Path(
+    env_str("GRIDCARE_PAY_DEMO_GATEWAY_DB", str(DATA_DIR / "demo-pay-gateway.sqlite3"))
+)
+PAY_DEMO_GATEWAY_URL = env_str(
+    "GRIDCARE_PAY_DEMO_GATEWAY_URL", f"{SERVICE_PORTAL_ORIGIN}/_demo-pay"
+).rstrip("/")
+# The demo gateway sends each callback again this many seconds later (0: once), so the
+# demo shows a duplicate delivery being recognised.
+PAY_DEMO_REDELIVER_SECONDS = env_int("GRIDCARE_PAY_DEMO_REDELIVER_SECONDS", 3)
+PAY_PROVIDERS = env_list("GRIDCARE_PAY_PROVIDERS", "wechat,alipay")
+# Where the providers post callbacks: this site's public origin (https in production).
+PAY_CALLBACK_ORIGIN = env_str("GRIDCARE_PAY_CALLBACK_ORIGIN", SERVICE_PORTAL_ORIGIN).rstrip("/")
+PAY_WECHAT_GATEWAY = env_str("GRIDCARE_PAY_WECHAT_GATEWAY", "")  # default: the real API
+PAY_WECHAT_MCHID = env_str("GRIDCARE_PAY_WECHAT_MCHID", "")
+PAY_WECHAT_APPID = env_str("GRIDCARE_PAY_WECHAT_APPID", "")
+PAY_WECHAT_PRIVATE_KEY = env_str("GRIDCARE_PAY_WECHAT_PRIVATE_KEY", "")  # path of the PEM
+PAY_WECHAT_CERT_SERIAL = env_str("GRIDCARE_PAY_WECHAT_CERT_SERIAL", "")
+PAY_WECHAT_APIV3_KEY = env_secret("GRIDCARE_PAY_WECHAT_APIV3_KEY", "")
+# The platform's key that signs callbacks: a public key with its id (PUB_KEY_ID_…) …
+PAY_WECHAT_PLATFORM_PUBLIC_KEY = env_str("GRIDCARE_PAY_WECHAT_PLATFORM_PUBLIC_KEY", "")
+PAY_WECHAT_PLATFORM_PUBLIC_KEY_ID = env_str("GRIDCARE_PAY_WECHAT_PLATFORM_PUBLIC_KEY_ID", "")
+# … or platform certificates (PEM paths; the serial comes from each certificate).
+PAY_WECHAT_PLATFORM_CERTS = env_list("GRIDCARE_PAY_WECHAT_PLATFORM_CERTS", "")
+PAY_ALIPAY_GATEWAY = env_str("GRIDCARE_PAY_ALIPAY_GATEWAY", "")  # default: the real gateway
+PAY_ALIPAY_APPID = env_str("GRIDCARE_PAY_ALIPAY_APPID", "")
+PAY_ALIPAY_PRIVATE_KEY = env_str("GRIDCARE_PAY_ALIPAY_PRIVATE_KEY", "")  # the app's, PEM path
+PAY_ALIPAY_PUBLIC_KEY = env_str("GRIDCARE_PAY_ALIPAY_PUBLIC_KEY", "")  # Alipay's, PEM path
+PAY_HTTP_TIMEOUT_SECONDS = env_int("GRIDCARE_PAY_HTTP_TIMEOUT", 10)
+# An online order can be paid for this long; after it the sweep closes it at the provider.
+PAY_ORDER_MINUTES = env_int("GRIDCARE_PAY_ORDER_MINUTES", 30)
+# An order without a callback is asked about after this many seconds, then every sweep.
+PAY_QUERY_AFTER_SECONDS = env_int("GRIDCARE_PAY_QUERY_AFTER_SECONDS", 60)
+PAY_SWEEP_BATCH = env_int("GRIDCARE_PAY_SWEEP_BATCH", 200)
+PAY_CALLBACK_MAX_BYTES = env_int("GRIDCARE_PAY_CALLBACK_MAX_BYTES", 16 * 1024)
+# A callback waits at most this long for a row lock (PostgreSQL), then answers 503 and the
+# provider retries: WeChat gives up on an answer after 5 s.
+PAY_CALLBACK_LOCK_TIMEOUT_MS = env_int("GRIDCARE_PAY_CALLBACK_LOCK_TIMEOUT_MS", 3000)
+# The largest single online payment or top-up (yuan).
+PAY_MAX_AMOUNT = env_int("GRIDCARE_PAY_MAX_AMOUNT", 1_000_000)
+
+# Outages screens: how often the console outage board refreshes itself (htmx polling).
+OUTAGES_BOARD_POLL_SECONDS = env_int("GRIDCARE_OUTAGES_BOARD_POLL_SECONDS", 15)
+
+# --- Assistant (gridcare.assistant; docs/architecture.md "Assistant") ---
+# The trained intent model lives here (its file name carries the training data's hash, so
+# a changed training set trains anew on first use); never downloaded.
+ASSISTANT_MODEL_DIR = Path(env_str("GRIDCARE_ASSISTANT_MODEL_DIR", str(DATA_DIR / "assistant")))
+# Below this confidence the bot asks again; two such messages in a row hand over to an agent.
+ASSISTANT_MIN_CONFIDENCE = env_parsed("GRIDCARE_ASSISTANT_MIN_CONFIDENCE", "0.5", float)
+# Optional: an OpenAI-compatible endpoint that may rephrase knowledge-base answers and
+# answer out-of-scope chat politely; it never chooses an action. Off while the URL is empty.
+ASSISTANT_LLM_URL = env_str("GRIDCARE_ASSISTANT_LLM_URL", "").rstrip("/")
+ASSISTANT_LLM_API_KEY = env_secret("GRIDCARE_ASSISTANT_LLM_API_KEY", "")
+ASSISTANT_LLM_MODEL = env_str("GRIDCARE_ASSISTANT_LLM_MODEL", "")
+ASSISTANT_LLM_TIMEOUT_SECONDS = env_parsed("GRIDCARE_ASSISTANT_LLM_TIMEOUT_SECONDS", "3", float)

@@ -46,7 +46,7 @@ from gridcare.testing.personas import (
     World,
 )
 
-from .conftest import assert_chinese_error, openapi_document, visible_text
+from .conftest import assert_chinese_error, openapi_document, validate_response, visible_text
 
 API = "/api/v1"
 ANONYMOUS_BODY = {"code": "core.auth.required", "message": "请先登录或提供有效的访问令牌"}
@@ -628,6 +628,28 @@ def call(
     return client.generic(method, path, data, content_type="application/json")
 
 
+def assert_cell_body(payload: Any, status: int) -> None:
+    """A matrix cell's body: the one 401 body, or a refusal that names the rule that said
+    no (a code and a Chinese message) and carries nothing about the record."""
+    if status == 401:
+        assert payload == ANONYMOUS_BODY
+    elif status in (403, 404):
+        assert_chinese_error(payload)
+        assert set(payload) <= {"code", "message", "field"}, payload
+
+
+def assert_cell(
+    response: Any, status: int, *, effect: Callable[[], int] | None, before: int
+) -> None:
+    """What the apps' own matrices (billing, planned outages, knowledge base) assert per
+    cell: the status, a documented body (`assert_cell_body`), and the write counted by
+    `effect` happened once on success and never on a refusal."""
+    assert response.status_code == status, response.content.decode()
+    assert_cell_body(validate_response(response), status)
+    if effect is not None:
+        assert effect() - before == (1 if status in SUCCESS else 0)
+
+
 @pytest.mark.parametrize(("endpoint", "persona", "status"), _cells())
 def test_each_persona_gets_the_status_its_role_and_org_scope_allow(
     endpoint: Endpoint,
@@ -646,13 +668,7 @@ def test_each_persona_gets_the_status_its_role_and_org_scope_allow(
         response = call(client, endpoint.method, path, body, multipart=endpoint.multipart)
 
     assert response.status_code == status, response.content.decode()
-    payload = assert_schema(response)
-    if status == 401:
-        assert payload == ANONYMOUS_BODY
-    elif status in (403, 404):
-        assert_chinese_error(payload)
-        # A refusal names the rule that said no and carries nothing about the record.
-        assert set(payload) <= {"code", "message", "field"}, payload
+    assert_cell_body(assert_schema(response), status)
     if endpoint.effect is not None:
         expected = endpoint.delta if status in SUCCESS else 0
         assert endpoint.effect() - before == expected
@@ -665,6 +681,29 @@ def test_the_matrix_covers_every_documented_endpoint_but_login_and_logout() -> N
         for method in operations
     }
     covered = {(endpoint.method, endpoint.route) for endpoint in ENDPOINTS}
+    # Billing's endpoints have their own matrix (same personas, same rules).
+    from tests.billing.test_api_matrix import billing_routes
+
+    covered |= billing_routes()
+    from tests.outages.test_planned_api_matrix import outage_planned_routes
+
+    covered |= outage_planned_routes()
+    # The public outage search too (tests/outages/test_search_api.py: every persona reads it).
+    from tests.outages.test_search_api import outage_search_routes
+
+    covered |= outage_search_routes()
+    # Outages: POST /outages/events has its own matrix (tests/outages/test_events_api.py).
+    from tests.outages.test_events_api import event_routes
+
+    covered |= event_routes()
+    # Assistant: POST /assistant/messages (tests/assistant/dialogue/test_messages_api.py).
+    from tests.assistant.dialogue.test_messages_api import message_routes
+
+    covered |= message_routes()
+    # Assistant: the knowledge base (tests/assistant/kb/test_api_matrix.py).
+    from tests.assistant.kb.test_api_matrix import kb_routes
+
+    covered |= kb_routes()
 
     assert documented - covered == {("POST", "/auth/login"), ("POST", "/auth/logout")}
 

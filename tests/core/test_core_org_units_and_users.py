@@ -191,29 +191,66 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
     orders_view = {"service.view_workorder"}
     orders_desk = orders_view | {"service.add_workorder", "service.work_workorder"}
     orders_all = orders_desk | {"service.dispatch_workorder", "service.supervise_workorder"}
+    bills = {"billing.view_bill"}
+    money_desk = {"billing.add_refund", "billing.change_callbackrecord"}
+    tariffs = {
+        "billing.view_tariff",
+        "billing.change_tariff",
+        "billing.view_tariffversion",
+        "billing.add_tariffversion",
+        "billing.change_tariffversion",
+    }
+    outages = {"outages.view_outage"}
+    plan = outages | {"outages.add_outage", "outages.change_outage"}
+    bots = {"assistant.view_botsession"}
+    knowledge = {"assistant.add_faqentry", "assistant.change_faqentry"}
     expected = {
         "customer": set(),
-        "agent": read | record | log | orders_all,
+        "agent": read | record | log | orders_all | bills | outages | bots,
         "business_hall_clerk": read
         | record
         | log
         | orders_desk
-        | {"customers.add_customer", "customers.change_customer"},
-        "dispatcher": read | record | orders_desk | {"service.dispatch_workorder"},
+        | bills
+        | outages
+        | {"customers.add_customer", "customers.change_customer", "billing.add_payment"},
+        "dispatcher": read | record | orders_desk | plan | {"service.dispatch_workorder"},
         "field_crew": {"customers.view_account", "grid.view_meter"}
         | orders_view
+        | outages
         | {"service.work_workorder"},
-        "analyst": {"customers.view_account", "grid.view_meter"} | orders_view,
+        "analyst": {"customers.view_account", "grid.view_meter"}
+        | orders_view
+        | bills
+        | outages
+        | bots,
         "manager": read
         | record
         | log
         | orders_all
+        | bills
+        | money_desk
+        | plan
+        | bots
+        | knowledge
+        | {"outages.override_notice"}
         | {"core.reveal_pii", "core.view_auditlog", "core.view_calendaryear"},
         "admin": read
         | record
         | log
         | orders_all
+        | bills
+        | money_desk
+        | tariffs
+        | plan
+        | bots
+        | knowledge
         | {
+            "assistant.add_botturn",
+            "outages.override_notice",
+            "outages.add_powerevent",
+            "billing.add_payment",
+            "billing.add_billingrun",
             "customers.add_customer",
             "customers.change_customer",
             "core.reveal_pii",

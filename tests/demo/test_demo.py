@@ -57,7 +57,20 @@ def _quick_static_files(settings, tmp_path: Path) -> None:  # type: ignore[no-un
 
 def run_demo(*args: str) -> str:
     out = StringIO()
-    call_command("demo", "--size", "small", "--no-serve", "--days", "0", *args, stdout=out)
+    # Billing has its own test (test_demo_billing.py); a year of bills per build would make
+    # each of these tests minutes long.
+    call_command(
+        "demo",
+        "--size",
+        "small",
+        "--no-serve",
+        "--days",
+        "0",
+        "--bill-months",
+        "0",
+        *args,
+        stdout=out,
+    )
     return out.getvalue()
 
 
@@ -209,7 +222,7 @@ def test_demo_customer_has_a_timeline_and_a_portal_message(demo_output: str) -> 
 
     customer = Customer.objects.get(user__username=DEMO_CUSTOMER_MOBILE)
     channels = set(Interaction.objects.filter(customer=customer).values_list("channel", flat=True))
-    assert channels == {"counter", "hotline", "wechat", "portal"}
+    assert channels == {"counter", "hotline", "wechat", "portal", "chatbot"}
     notice = Notification.objects.get(customer=customer, channel="portal")
     assert notice.status == "sent"
     assert notice.read_at is None

@@ -67,7 +67,7 @@ def run_demo(*args: str) -> str:
     out = StringIO()
     call_command(
         "demo", "--size", "small", "--no-serve", "--days", "0", "--until", UNTIL.isoformat(),
-        *args, stdout=out,
+        "--bill-months", "0", *args, stdout=out,
     )  # fmt: skip
     return out.getvalue()
 
@@ -284,11 +284,16 @@ def test_reset_and_rebuild_gives_the_same_orders(built: str) -> None:
     output = run_demo("--reset")
     assert "Deleted the existing demo" in output
     assert snapshot() == before
-    counts = WorkOrder.objects.values("data__demo").annotate(n=Count("pk"))
+    drafted = WorkOrder.objects.exclude(origin="system")
+    counts = drafted.values("data__demo").annotate(n=Count("pk"))
     assert {row["data__demo"]: row["n"] for row in counts} == {
         "history": len(before[0]),
         "live": len(before[1]),
     }
+    # Besides them, the system's repair order of the live feeder trip (demo/outages_live.py).
+    system = WorkOrder.objects.get(origin="system")
+    assert system.order_type == "fault_repair"
+    assert system.source_ref.startswith("outage:TD")
 
 
 @pytest.mark.django_db

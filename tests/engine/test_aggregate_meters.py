@@ -34,14 +34,17 @@ def gd_bucket(ts: Any) -> str:
 
 
 def expected_daily(store: Any) -> list[dict[str, Any]]:
-    """Billing kWh from actual and estimated readings; suspect ones counted and set apart."""
+    """Billing kWh from actual and estimated readings, the estimated ones also counted apart;
+    suspect ones counted and set apart; the highest demand of the summed readings and the
+    earliest interval end at it (the store's values repeat: ties are the rule)."""
     acc: dict[tuple[str, date], dict[str, Any]] = {}
     for meter, ts, kwh, quality, day in store.raw:
         row = acc.setdefault(
             (meter, day),
             {"meter_id": meter, "day": day, "kwh": 0.0, "intervals": 0}
             | {f"kwh_{b}": 0.0 for b in GUANGDONG_TOU.buckets}
-            | {"suspect_intervals": 0, "suspect_kwh": 0.0},
+            | {"estimated_intervals": 0, "estimated_kwh": 0.0}
+            | {"suspect_intervals": 0, "suspect_kwh": 0.0, "max_kw": None, "max_kw_at": None},
         )
         true = kwh * store.multiplier[meter]
         row["intervals"] += 1
@@ -51,6 +54,15 @@ def expected_daily(store: Any) -> list[dict[str, Any]]:
             continue
         row["kwh"] += true
         row[f"kwh_{gd_bucket(ts)}"] += true
+        if quality == "E":
+            row["estimated_intervals"] += 1
+            row["estimated_kwh"] += true
+        kw = true * 4
+        if row["max_kw"] is None or (kw, -ts.timestamp()) > (
+            row["max_kw"],
+            -row["max_kw_at"].timestamp(),
+        ):
+            row["max_kw"], row["max_kw_at"] = kw, ts
     return list(acc.values())
 
 
@@ -96,6 +108,48 @@ def test_daily_tou_buckets_at_borders_and_beijing_midnight(backend, mk, tmp_path
     ]
 
 
+def test_daily_demand_and_estimates_take_only_summable_readings(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Demand and estimates of the readings billing sums: a suspect or implausible value is
+    never the maximum, an estimated one can be, and a tie goes to the earliest interval."""
+    bj, day = mk.bj, date(2024, 1, 15)
+    rows = [
+        ("m", bj(2024, 1, 15, 1, 0), 1.0, "A"),
+        ("m", bj(2024, 1, 15, 2, 0), 9.0, "S"),  # suspect: held, the largest plausible value
+        ("m", bj(2024, 1, 15, 3, 0), 1.0e9, "A"),  # implausible: held, never summed
+        ("m", bj(2024, 1, 15, 4, 0), 3.0, "E"),  # estimated: summed, the day's maximum
+        ("m", bj(2024, 1, 15, 5, 0), 3.0, "A"),  # as high, later
+        ("m", bj(2024, 1, 15, 6, 0), float("nan"), "A"),
+        ("m", bj(2024, 1, 15, 7, 0), float("inf"), "E"),  # an estimate no meter can give
+        ("m", bj(2024, 1, 16, 1, 0), 3.0, "A"),  # as high on the next day
+        ("s", bj(2024, 1, 15, 1, 0), 5.0, "S"),  # a meter-day with nothing to sum
+    ]
+    mk.write_store(tmp_path, mk.readings(rows))
+    meters = ibis.memtable(mk.meters([("m", "T", 2, False), ("s", "T", 1, False)]))
+    daily = agg.daily_tou(readings_table(backend, tmp_path), meters, GUANGDONG_TOU)
+    columns = ["meter_id", "day", "kwh", "intervals", "estimated_intervals", "estimated_kwh",
+               "suspect_intervals", "suspect_kwh", "max_kw", "max_kw_at"]  # fmt: skip
+    assert mk.rows(backend, daily, columns) == mk.normal([
+        {"meter_id": "m", "day": day, "kwh": 14.0, "intervals": 7, "estimated_intervals": 1,
+         "estimated_kwh": 6.0, "suspect_intervals": 4, "suspect_kwh": 18.0,
+         "max_kw": 24.0, "max_kw_at": bj(2024, 1, 15, 4, 0)},
+        {"meter_id": "m", "day": date(2024, 1, 16), "kwh": 6.0, "intervals": 1,
+         "estimated_intervals": 0, "estimated_kwh": 0.0, "suspect_intervals": 0,
+         "suspect_kwh": 0.0, "max_kw": 24.0, "max_kw_at": bj(2024, 1, 16, 1, 0)},
+        {"meter_id": "s", "day": day, "kwh": 0.0, "intervals": 1, "estimated_intervals": 0,
+         "estimated_kwh": 0.0, "suspect_intervals": 1, "suspect_kwh": 5.0,
+         "max_kw": None, "max_kw_at": None},
+    ])  # fmt: skip
+    month = agg.monthly(daily)
+    got = mk.rows(
+        backend, month, ["meter_id", "days", "estimated_intervals", "max_kw", "max_kw_at"]
+    )
+    assert got == mk.normal([
+        {"meter_id": "m", "days": 2, "estimated_intervals": 1, "max_kw": 24.0,
+         "max_kw_at": bj(2024, 1, 15, 4, 0)},
+        {"meter_id": "s", "days": 1, "estimated_intervals": 0, "max_kw": None, "max_kw_at": None},
+    ])  # fmt: skip
+
+
 def test_daily_tou_with_a_custom_calendar(backend, mk, meter_store) -> None:  # type: ignore[no-untyped-def]
     night = TouCalendar("two-rate", (TouPeriod(0, 360, "night"), TouPeriod(360, 1440, "day")))
     readings = readings_table(backend, meter_store.root, [date(2024, 1, 15)])
@@ -113,19 +167,30 @@ def test_monthly(backend, mk, meter_store) -> None:  # type: ignore[no-untyped-d
     readings = readings_table(backend, meter_store.root)
     out = agg.monthly(agg.daily_tou(readings, ibis.memtable(meter_store.meters), GUANGDONG_TOU))
     acc: dict[tuple[str, date], dict[str, Any]] = {}
-    keys = ("meter_id", "day")
+    keys = ("meter_id", "day", "max_kw", "max_kw_at")
     for row in expected_daily(meter_store):
         month = row["day"].replace(day=1)
         m = acc.setdefault(
             (row["meter_id"], month),
             {"meter_id": row["meter_id"], "month": month, "days": 0}
-            | {k: 0 if k.endswith("intervals") else 0.0 for k in row if k not in keys},
+            | {k: 0 if k.endswith("intervals") else 0.0 for k in row if k not in keys}
+            | {"max_kw": None, "max_kw_at": None},
         )
         m["days"] += 1
         for k in row:
             if k not in keys:
                 m[k] += row[k]
-    assert mk.rows(backend, out) == mk.normal(acc.values())
+        # The month's highest demand; of days at the same highest, the earliest interval.
+        if row["max_kw"] is not None and (
+            m["max_kw"] is None or (row["max_kw"], m["max_kw_at"]) > (m["max_kw"], row["max_kw_at"])
+        ):
+            m["max_kw"], m["max_kw_at"] = row["max_kw"], row["max_kw_at"]
+    got = mk.rows(backend, out)
+    assert got == mk.normal(acc.values())
+    # m2 (×30) reaches 1 kWh, 120 kW, on every day: the month's is the first of them.
+    m2 = next(r for r in got if r["meter_id"] == "m2" and r["month"] == date(2024, 1, 1))
+    assert m2["max_kw"] == 120.0
+    assert m2["max_kw_at"] == mk.bj(2024, 1, 15, 2, 15)  # slot 8 of the month's first day
 
 
 def test_meter_profiles(backend, mk, meter_store) -> None:  # type: ignore[no-untyped-def]

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from gridcare.metering.engine import materialize, profiles
 from gridcare.metering.engine.aggregate import meter_profiles
+from gridcare.metering.engine.aggstore import SCHEMA_FILE
 from gridcare.metering.engine.backend import connect, partition_files, readings_table
 from gridcare.metering.engine.io import Store
 from tests.engine.data.ingest_helpers import bj, put, series
@@ -115,6 +117,38 @@ def test_incremental_refresh_rewrites_only_touched_partitions(mk, tmp_path) -> N
     build(mk, full, DAYS, bump={DAYS[1]: 0.5})
     materialize.refresh(root=full, days=DAYS, meters=meters, transformers=transformers, backend=con)
     assert mk.aggregates(con, inc) == mk.aggregates(con, full)
+
+
+def _as_older_engine_wrote(root: Path, name: str, dropped: tuple[str, ...]) -> None:
+    """Rewrite `name`'s partitions and schema file without the `dropped` columns."""
+    base = materialize.aggregate_dir(root, name)
+    for path in [*base.glob("*=*/data.parquet"), base / SCHEMA_FILE]:
+        table = pq.read_table(path)
+        pq.write_table(table.drop_columns(list(dropped)), path)
+
+
+def test_a_store_an_older_engine_wrote_is_refreshed_whole(mk, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Partitions without the estimated and demand columns (written before they existed)
+    cannot be read with new ones: the next refresh, of one new day, refreshes every day."""
+    con = connect()
+    meters, transformers = dims(mk)
+    old, fresh = tmp_path / "old", tmp_path / "fresh"
+    build(mk, old, DAYS[:3])
+    materialize.refresh(root=old, days=DAYS[:3], meters=meters, transformers=transformers)
+    added = ("estimated_intervals", "estimated_kwh", "max_kw", "max_kw_at")
+    for name in ("daily_tou", "monthly"):
+        _as_older_engine_wrote(old, name, added)
+
+    build(mk, old, DAYS[3:])
+    report = materialize.refresh(root=old, days=DAYS[3:], meters=meters, transformers=transformers)
+    assert report.rebuilt_for == ("daily_tou", "monthly")
+    assert report.days == DAYS
+    build(mk, fresh, DAYS)
+    materialize.refresh(root=fresh, days=DAYS, meters=meters, transformers=transformers)
+    assert mk.aggregates(con, old) == mk.aggregates(con, fresh)
+
+    again = materialize.refresh(root=old, days=DAYS[3:], meters=meters, transformers=transformers)
+    assert (again.rebuilt_for, again.days) == ((), DAYS[3:])
 
 
 def test_refresh_of_a_day_without_readings_removes_its_partitions(backend, mk, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -85,13 +85,42 @@ def admin_token(world: World) -> str:
 #: from workflows.toml, and the request's text says so. For them a 400 with a coded Chinese
 #: message is a correct answer to a schema-valid body; every other check still runs.
 KIND_DEPENDENT = {("POST", "/api/v1/service/applications")}
+#: Uploads: Django's multipart parser drops a zero-byte file part, so an empty file reaches
+#: the view as no file and is refused as missing (422 with the field named); OpenAPI has no
+#: "non-empty binary" the generator honours.
+EMPTY_FILE_DROPPED = {("POST", "/api/v1/service/orders/{number}/attachments")}
+#: Planned outages and reliability (issue 26): whether a schema-valid request is accepted
+#: depends on the clock (a window in the future, the notice period), the topology (the
+#: codes exist and are yours), the outage's state and the calendar (2026-02-30 has the
+#: documented shape); each refusal is a 400 with a code and a Chinese message.
+KIND_DEPENDENT |= {
+    ("POST", "/api/v1/outages/planned"),
+    ("PUT", "/api/v1/outages/planned/{number}"),
+    ("POST", "/api/v1/outages/planned/{number}/publish"),
+    ("POST", "/api/v1/outages/planned/{number}/cancel"),
+    ("POST", "/api/v1/outages/planned/{number}/restore"),
+    ("GET", "/api/v1/outages/reliability"),
+    # The outage search: with by=account, q must be a 13-digit 户号 (stated in q's text).
+    ("GET", "/api/v1/outages"),
+    # Knowledge-base entries (issue 27): valid_from after valid_to, and the code "new"
+    # (a console path word), are 400s the document states in words only.
+    ("POST", "/api/v1/assistant/faq"),
+    ("PUT", "/api/v1/assistant/faq/{code}"),
+}
+
+
+#: Power events: the elements are left unconstrained on purpose (a bad one is
+#: dead-lettered, not a reason to refuse the batch), so the generator may put a NUL
+#: character in a key or value at any depth; the edge refuses NUL anywhere in a request
+#: (core.middleware, 400 `core.request.nul_character`), which JSON Schema cannot state for
+#: arbitrary elements.
+NUL_ANYWHERE = {("POST", "/api/v1/outages/events")}
 
 
 def _checks(case: Any) -> dict[str, Any]:
-    if (case.operation.method.upper(), case.operation.path) in KIND_DEPENDENT or (
-        case.operation.method.upper(),
-        case.operation.full_path,
-    ) in KIND_DEPENDENT:
+    method = case.operation.method.upper()
+    relaxed = KIND_DEPENDENT | EMPTY_FILE_DROPPED | NUL_ANYWHERE
+    if (method, case.operation.path) in relaxed or (method, case.operation.full_path) in relaxed:
         return {"excluded_checks": [positive_data_acceptance]}
     return {}
 

@@ -129,8 +129,10 @@ def test_the_worker_command_runs_the_tasks(world, templates, gateway) -> None:
     call_command("worker", "--batch")
     n.refresh_from_db()
     assert n.status == "sent"
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
-    assert len(gateway.requests) == 1
+    # The worker's periodic jobs run too (the billing cycle may queue a low-balance notice of
+    # its own): every task succeeded, and this message went to the gateway once.
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert [r["key"] for r in gateway.requests].count(n.idempotency_key) == 1
 
 
 def _task_row(status: str, started: timedelta | None) -> DBTaskResult:

@@ -111,6 +111,10 @@ def test_check_deploy_passes_our_checks_with_real_gateways(
     settings.NOTIFY_WECHAT_GATEWAY_URL = "https://wx.example.cn/send"
     settings.NOTIFY_FAKE_GATEWAY = False
     settings.SERVICE_PORTAL_ORIGIN = "https://95598.example.cn"
+    # Payments are checked by billing's own deploy checks (tests/billing/test_pay_checks.py).
+    settings.PAY_DEMO_GATEWAY = False
+    settings.PAY_PROVIDERS = []
+    settings.PAY_CALLBACK_ORIGIN = "https://95598.example.cn"
 
     call_command("check", "--deploy")
 

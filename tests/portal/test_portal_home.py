@@ -25,6 +25,7 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
     html = client.get("/portal/").content.decode()
     tiles = links(html, "tile")
     assert tiles == [
+        "/portal/billing/",
         "/portal/orders/report/",
         "/portal/orders/",
         "/portal/accounts/",
@@ -34,6 +35,7 @@ def test_home_has_a_tile_per_service_and_each_opens(world: World, client_for) ->
         "/portal/chat/",
         "/portal/preferences/",
         "/portal/applications/",
+        "/portal/billing/quote/",
         "/portal/orders/complain/",
     ]
     for href in tiles:

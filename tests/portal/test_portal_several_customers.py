@@ -50,6 +50,8 @@ def test_chat_goes_to_the_chosen_customers_conversation(world, client_for, landl
     response = client.post("/portal/chat/", {"text": "厂里跳闸了", "customer": landlord.pk})
     assert response.status_code == 302
     assert response["Location"] == f"/portal/chat/?customer={landlord.pk}"
+    # The assistant answers first; asked for a person, it hands the landlord's chat over.
+    client.post("/portal/chat/", {"text": "转人工客服", "customer": landlord.pk})
     assert Conversation.objects.filter(customer=landlord, channel="web_chat").exists()
     assert not Conversation.objects.filter(customer=world.customer_alice).exists()
     assert "厂里跳闸了" in client.get(response["Location"]).content.decode()

@@ -89,7 +89,7 @@ def test_sync_keeps_what_admins_changed_and_restores_a_deleted_preset(db: None) 
     assert sla_presets_sync() == 1
 
     assert SlaRule.objects.get(policy__code="sgcc_2023", clock="complaint_reply").limit == 3
-    assert SlaPolicy.objects.get(code="csg").rules.count() == 13
+    assert SlaPolicy.objects.get(code="csg").rules.count() == 15  # 13 + reconnection, disconnection
     assert SlaPolicy.objects.get(in_use=True).code == "sgcc_2023"
 
 
@@ -101,6 +101,7 @@ def test_a_wrong_presets_file_fails_loudly(tmp_path: Path) -> None:
         ("limit = 45", "limit = 0"),
         ('unit = "minutes"', 'unit = "weeks"'),
         ("default = false", "default = true"),
+        ('category = "request.reconnection"', 'category = "request.reconect"'),
     ]:
         path = tmp_path / "presets.toml"
         path.write_text(good.read_text(encoding="utf-8").replace(wrong, message, 1), "utf-8")

@@ -15,12 +15,21 @@ from gridcare.core.choices import Role
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.params import parse_choice, parse_int, parse_text
-from gridcare.core.roles import ADD_INTERACTION, ADD_ORDERS, REVEAL_PII, VIEW_CUSTOMER, VIEW_GRID
+from gridcare.core.roles import (
+    ADD_INTERACTION,
+    ADD_ORDERS,
+    REVEAL_PII,
+    VIEW_CUSTOMER,
+    VIEW_GRID,
+    VIEW_OUTAGES,
+)
 from gridcare.core.selectors import org_unit_path
 from gridcare.core.services import pii_reveal, user_roles
 from gridcare.core.web import login_page, page_not_found, staff_required
 from gridcare.customers import selectors
 from gridcare.metering import selectors as metering_selectors
+from gridcare.outages.selectors import board as outage_board
+from gridcare.outages.selectors import live as outage_live
 
 #: Longer than any 户号, mobile, ID number or name anyone searches for.
 SEARCH_MAX_LENGTH = 100
@@ -62,6 +71,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             if user.has_perm(VIEW_GRID)
             else None
         ),
+        "outages": (
+            outage_board.outage_board_summary(user=user) if user.has_perm(VIEW_OUTAGES) else None
+        ),
     }
     return render(request, "console/dashboard.html", context)
 
@@ -96,8 +108,17 @@ def customer_360_view(request: HttpRequest, customer_id: int) -> HttpResponse:
         "can_file_orders": request.user.has_perm(ADD_ORDERS),
         "intake_accounts": view.accounts,
         **intake_form_context(),
+        "outage_banners": _outage_banners(view.accounts),
     }
     return render(request, "console/customer_360.html", context)
+
+
+def _outage_banners(accounts: list[selectors.AccountView]) -> list[tuple[str, object]]:
+    """(户号, banner) for each of the customer's accounts off in an active outage now, so
+    the agent knows before the customer says it (issue 26 §4)."""
+    by_id = {item.account.pk: item.account.number for item in accounts}
+    found = outage_live.outages_active_for_accounts(account_ids=list(by_id))
+    return [(by_id[account_id], banner) for account_id, banner in found.items()]
 
 
 #: Timeline filter buttons: (value, label, channels).

@@ -50,16 +50,8 @@ def conversation_message_in(
     start of a new one."""
     at = at or timezone.now()
     with transaction.atomic():
-        conversation = (
-            Conversation.objects.select_for_update()
-            .filter(customer_id=customer_id, channel=channel)
-            .exclude(status=S.CLOSED)
-            .first()
-        )
-        if conversation is None:
-            conversation = Conversation.objects.create(
-                customer_id=customer_id, channel=channel, status=S.OPEN, opened_at=at
-            )
+        conversation, created = _open_for_update(customer_id=customer_id, channel=channel, at=at)
+        if created:
             ConversationEvent.objects.create(conversation=conversation, kind=E.OPENED, at=at)
         ConversationMessage.objects.create(
             conversation=conversation, speaker=Speaker.CUSTOMER, text=text, at=at
@@ -68,12 +60,40 @@ def conversation_message_in(
     return conversation
 
 
+def _open_for_update(*, customer_id: int, channel: str, at: datetime) -> tuple[Conversation, bool]:
+    """The customer's open conversation on `channel`, locked, or a new one (True)."""
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(customer_id=customer_id, channel=channel)
+        .exclude(status=S.CLOSED)
+        .first()
+    )
+    if conversation is not None:
+        return conversation, False
+    created = Conversation.objects.create(
+        customer_id=customer_id, channel=channel, status=S.OPEN, opened_at=at
+    )
+    return created, True
+
+
+#: What a handoff may record about why (the assistant's detected intent and its reason).
+HANDOFF_NOTE_MAX = 32
+
+
 @transaction.atomic
 def conversation_handoff(
-    *, customer_id: int, channel: str, transcript: Sequence[tuple[str, str]]
+    *,
+    customer_id: int,
+    channel: str,
+    transcript: Sequence[tuple[str, str]],
+    intent: str = "",
+    reason: str = "",
 ) -> Conversation:
     """The assistant hands a conversation to a person, with what was said so far
-    (`transcript`: (speaker, text) pairs, speaker `customer` or `assistant`)."""
+    (`transcript`: (speaker, text) pairs, speaker `customer` or `assistant`), the intent it
+    detected and why it handed over (both shown in the inbox). The transcript joins the
+    customer's open conversation on the channel when there is one — the customer's next
+    messages go there (`conversation_message_in`) — else a new one."""
     if not transcript:
         raise DomainError("contact.handoff.empty", "转人工时须附带对话记录", field="transcript")
     if any(speaker not in HANDOFF_SPEAKERS for speaker, _text in transcript):
@@ -81,15 +101,20 @@ def conversation_handoff(
             "contact.handoff.bad_speaker", "对话记录的发言方须为客户或智能客服", field="transcript"
         )
     now = timezone.now()
-    conversation = Conversation.objects.create(
-        customer_id=customer_id, channel=channel, status=S.OPEN
-    )
+    conversation, _created = _open_for_update(customer_id=customer_id, channel=channel, at=now)
     ConversationMessage.objects.bulk_create(
         ConversationMessage(conversation=conversation, speaker=speaker, text=text, at=now)
         for speaker, text in transcript
     )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     ConversationEvent.objects.create(
-        conversation=conversation, kind=E.HANDOFF, data={"lines": len(transcript)}
+        conversation=conversation,
+        kind=E.HANDOFF,
+        data={
+            "lines": len(transcript),
+            "intent": intent[:HANDOFF_NOTE_MAX],
+            "reason": reason[:HANDOFF_NOTE_MAX],
+        },
     )
     return conversation
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from gridcare.contact.choices import ConversationStatus
+from gridcare.contact.choices import ConversationEventKind, ConversationStatus
 from gridcare.contact.models import CannedReply, Conversation, ConversationMessage
 from gridcare.core.choices import UserKind
 from gridcare.core.errors import NotFound
@@ -71,3 +71,32 @@ def web_chat_for(*, customer_id: int) -> Conversation | None:
 def conversations_waiting_count(*, user: User) -> int:
     """Conversations in the reader's area no agent has claimed yet (the workbench's count)."""
     return conversations_for(user=user).filter(status=ConversationStatus.OPEN).order_by().count()
+
+
+def conversation_open_get(*, conversation_id: int) -> Conversation | None:
+    """The conversation while it is waiting for or with an agent (None once closed)."""
+    return (
+        Conversation.objects.filter(pk=conversation_id)
+        .exclude(status=ConversationStatus.CLOSED)
+        .first()
+    )
+
+
+def conversation_is_open(*, conversation_id: int) -> bool:
+    return conversation_open_get(conversation_id=conversation_id) is not None
+
+
+def conversation_handoff_note(*, conversation: Conversation) -> dict[str, str]:
+    """The assistant's latest handoff of the conversation: the intent it detected and its
+    reason ({} when the assistant never handed it over)."""
+    event = (
+        conversation.events.filter(kind=ConversationEventKind.HANDOFF)
+        .order_by("-at", "-id")
+        .first()
+    )
+    if event is None:
+        return {}
+    return {
+        "intent": str(event.data.get("intent", "")),
+        "reason": str(event.data.get("reason", "")),
+    }

@@ -23,27 +23,18 @@ from gridcare.core.errors import PermissionDeniedError
 from gridcare.core.models import ApiToken, User
 from gridcare.core.roles import MANAGE_TOKENS
 from gridcare.core.schemas import (
-    ErrorOut,
+    ERRORS,
     IdPath,
     LoginIn,
     MeOut,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
-    ValidationErrorOut,
 )
 from gridcare.core.selectors import api_tokens_live, api_tokens_of
 from gridcare.core.services import api_token_issue, api_token_revoke, user_roles
 
 router = Router(tags=["auth"])
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
 
 
 def _me(user: User) -> MeOut:

@@ -14,18 +14,10 @@ from gridcare.core.api_support import AUTH
 from gridcare.core.calendar import calendar_year
 from gridcare.core.calendar_ical import year_to_ical
 from gridcare.core.calendar_schemas import CalendarDayOut, CalendarYearOut, YearPath
-from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.core.schemas import ERRORS
 from gridcare.core.workdays import DayKind
 
 router = Router(tags=["calendar"])
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
 ICS_RESPONSE = {
     "responses": {
         200: {

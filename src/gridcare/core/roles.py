@@ -43,6 +43,34 @@ MAINTAIN_CALENDAR = [
     "core.delete_calendarday",
 ]
 
+#: Billing (billing app): who sees bills and ledgers, takes counter payments, refunds,
+#: reconciles callbacks, runs billing and edits tariffs.
+VIEW_BILLING = "billing.view_bill"
+TAKE_PAYMENT = "billing.add_payment"
+REFUND_PAYMENT = "billing.add_refund"
+RECONCILE_PAYMENTS = "billing.change_callbackrecord"
+RUN_BILLING = "billing.add_billingrun"
+MANAGE_TARIFFS = [
+    "billing.view_tariff",
+    "billing.change_tariff",
+    "billing.view_tariffversion",
+    "billing.add_tariffversion",
+    "billing.change_tariffversion",
+]
+
+#: Outages (outages app): who sees outages and reliability, plans them, waives the notice
+#: rule (audited), and posts power events over HTTP (an integrator's token).
+VIEW_OUTAGES = "outages.view_outage"
+PLAN_OUTAGES = ["outages.add_outage", "outages.change_outage"]
+OVERRIDE_OUTAGE_NOTICE = "outages.override_notice"
+POST_POWER_EVENTS = "outages.add_powerevent"
+#: Assistant (assistant app): who reads the bot's conversations and handoffs, who edits
+#: the knowledge base (and its list of unanswered questions).
+VIEW_ASSISTANT = "assistant.view_botsession"
+#: Posts customers' messages to the assistant for the WeChat/Alipay/app adapters (an
+#: integrator's token, like POST_POWER_EVENTS).
+POST_ASSISTANT_MESSAGES = "assistant.add_botturn"
+EDIT_KNOWLEDGE = ["assistant.add_faqentry", "assistant.change_faqentry"]
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
 #: Work orders (service app): who handles, who dispatches, who goes out, who supervises.
@@ -51,7 +79,15 @@ _ORDER_ALL = [*_ORDER_DESK, DISPATCH_ORDERS, SUPERVISE_ORDERS]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [],
-    Role.AGENT: [*_STAFF_READ, ADD_INTERACTION, VIEW_NOTIFICATIONS, *_ORDER_ALL],
+    Role.AGENT: [
+        *_STAFF_READ,
+        ADD_INTERACTION,
+        VIEW_NOTIFICATIONS,
+        *_ORDER_ALL,
+        VIEW_BILLING,
+        VIEW_OUTAGES,
+        VIEW_ASSISTANT,
+    ],
     Role.BUSINESS_HALL_CLERK: [
         *_STAFF_READ,
         ADD_CUSTOMER,
@@ -59,10 +95,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ADD_INTERACTION,
         VIEW_NOTIFICATIONS,
         *_ORDER_DESK,
+        VIEW_BILLING,
+        TAKE_PAYMENT,
+        VIEW_OUTAGES,
     ],
-    Role.DISPATCHER: [*_STAFF_READ, ADD_INTERACTION, *_ORDER_DESK, DISPATCH_ORDERS],
-    Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS, WORK_ORDERS],
-    Role.ANALYST: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS],
+    Role.DISPATCHER: [
+        *_STAFF_READ,
+        ADD_INTERACTION,
+        *_ORDER_DESK,
+        DISPATCH_ORDERS,
+        VIEW_OUTAGES,
+        *PLAN_OUTAGES,
+    ],
+    Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS, WORK_ORDERS, VIEW_OUTAGES],
+    Role.ANALYST: [
+        VIEW_ACCOUNT,
+        VIEW_GRID,
+        VIEW_ORDERS,
+        VIEW_BILLING,
+        VIEW_OUTAGES,
+        VIEW_ASSISTANT,
+    ],
     Role.MANAGER: [
         *_STAFF_READ,
         REVEAL_PII,
@@ -71,6 +124,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         VIEW_NOTIFICATIONS,
         *_ORDER_ALL,
         VIEW_CALENDAR,
+        VIEW_BILLING,
+        REFUND_PAYMENT,
+        RECONCILE_PAYMENTS,
+        VIEW_OUTAGES,
+        *PLAN_OUTAGES,
+        OVERRIDE_OUTAGE_NOTICE,
+        VIEW_ASSISTANT,
+        *EDIT_KNOWLEDGE,
     ],
     Role.ADMIN: [
         *_STAFF_READ,
@@ -85,6 +146,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         PUBLISH_TEMPLATES,
         *_ORDER_ALL,
         *MAINTAIN_CALENDAR,
+        VIEW_BILLING,
+        TAKE_PAYMENT,
+        REFUND_PAYMENT,
+        RECONCILE_PAYMENTS,
+        RUN_BILLING,
+        *MANAGE_TARIFFS,
+        VIEW_OUTAGES,
+        *PLAN_OUTAGES,
+        OVERRIDE_OUTAGE_NOTICE,
+        POST_POWER_EVENTS,
+        POST_ASSISTANT_MESSAGES,
+        VIEW_ASSISTANT,
+        *EDIT_KNOWLEDGE,
     ],
 }
 

@@ -100,6 +100,19 @@ class ValidationErrorOut(ErrorOut):
     errors: list[dict[str, Any]] = []
 
 
+#: The error responses every endpoint documents (each a code and a Chinese message).
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ValidationErrorOut,
+    429: ErrorOut,
+}
+#: ... and an endpoint that changes state may also meet a concurrent change.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
+
+
 class LoginIn(StrictIn):
     username: str = Field(min_length=1, max_length=150, pattern=NO_NUL)
     password: str = Field(min_length=1, max_length=128, pattern=NO_NUL)

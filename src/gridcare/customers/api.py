@@ -16,7 +16,7 @@ from gridcare.core.api_support import (
 )
 from gridcare.core.privacy import mask_mobile
 from gridcare.core.roles import ADD_CUSTOMER, ADD_INTERACTION, VIEW_ACCOUNT, VIEW_CUSTOMER
-from gridcare.core.schemas import ErrorOut, IdPath, ValidationErrorOut
+from gridcare.core.schemas import WRITE_ERRORS, ErrorOut, IdPath
 from gridcare.core.services import pii_reveal
 from gridcare.customers import selectors, services
 from gridcare.customers.models import Account, Customer, Interaction
@@ -42,16 +42,7 @@ from gridcare.customers.schemas import (
 
 customers_router = Router(tags=["customers"], auth=AUTH)
 accounts_router = Router(tags=["accounts"], auth=AUTH)
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-    503: ErrorOut,
-}
+ERRORS = {**WRITE_ERRORS, 503: ErrorOut}
 
 
 def _with_topology(account: Account) -> WithExtras:

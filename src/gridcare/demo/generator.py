@@ -20,9 +20,11 @@ from gridcare.core.audit import audit_record
 from gridcare.core.models import AuditLog, OrgUnit, User
 from gridcare.customers.models import Account, ChannelIdentity, ConsentRecord, Customer
 from gridcare.demo.account_draft import BOUND, DemoDraft, draft_demo
+from gridcare.demo.billing import demo_billing_profiles_create
 from gridcare.demo.contacts import demo_contacts_create
 from gridcare.demo.logins import customer_login_create, staff_logins_create
 from gridcare.demo.orders import demo_orders_create
+from gridcare.demo.outages import demo_outages_create
 from gridcare.demo.plan import BUREAU_CODE, LOCAL_TZ, DemoPlan
 from gridcare.demo.population import (
     Population,
@@ -38,6 +40,7 @@ from gridcare.demo.topology import (
     transformers_create,
 )
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
+from gridcare.outages.models import Outage
 from gridcare.service.models import WorkOrder
 
 BUILD_ACTION = "demo.build"
@@ -47,9 +50,11 @@ BUILD_STEPS = (
     "Substations, feeders and transformers",
     "Customers, premises and accounts",
     "Meters and account links",
+    "Billing profiles: tariffs and payment modes",
     "Consents and WeChat identities",
     "Demo customer login",
     "Work orders: a year of history and today's open orders",
+    "Outages: terminals and a year of interruptions",
 )
 OnStep = Callable[[str], None]
 
@@ -92,6 +97,7 @@ def demo_counts(bureau: OrgUnit) -> dict[str, int]:
         "wechat_identities": ChannelIdentity.objects.filter(customer__in=customers).count(),
         "staff_users": User.objects.filter(org_unit__in=units).count(),
         "work_orders": WorkOrder.objects.filter(org_unit__in=units).count(),
+        "outages": Outage.objects.filter(org_unit__in=units).count(),
     }
     per_class = accounts.values("tariff_class").annotate(n=Count("pk")).order_by("tariff_class")
     counts |= {f"accounts.{row['tariff_class']}": row["n"] for row in per_class}
@@ -140,12 +146,16 @@ def demo_build(*, plan: DemoPlan, until: dt.date, on_step: OnStep | None = None)
         step()
         meters_create(draft, transformers, population.accounts)
         step()
+        demo_billing_profiles_create(accounts=population.accounts, seed=plan.seed)
+        step()
         contact_data_create(draft, population.customers)
         step()
         now = dt.datetime.combine(until, LAST_HOUR, tzinfo=LOCAL_TZ)
         _demo_customer_login_create(draft, population, now=now)
         step()
         demo_orders_create(tree=tree, plan=plan, until=until, end=now)
+        step()
+        demo_outages_create(tree=tree, plan=plan, until=until)
         counts = demo_counts(tree.bureau)
         audit_record(
             actor=None,

@@ -21,10 +21,13 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 
+from gridcare.assistant.models import BotSession
+from gridcare.billing import models as billing
 from gridcare.core.audit import audit_record
 from gridcare.core.models import User
 from gridcare.customers.models import Account, AccountMeter, Customer, Premise
 from gridcare.demo.generator import demo_bureau, demo_units
+from gridcare.demo.outages import demo_outages_delete
 from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
 from gridcare.metering.choices import ImportSource
@@ -49,6 +52,28 @@ def _delete_unreferenced(model: type[Model], ids: list[int], deleted: Counter[st
 
 
 @transaction.atomic
+def _billing_delete(accounts: QuerySet[Account], deleted: Counter[str]) -> None:
+    """The demo accounts' billing rows, leaves first (ledger and events before payments and
+    bills, bills before runs)."""
+
+    for model in (
+        billing.LedgerEntry,
+        billing.BillingEvent,
+        billing.BillingHold,
+        billing.TariffAssignment,
+    ):
+        _delete(model.objects.filter(account__in=accounts), deleted)
+    payments = billing.Payment.objects.filter(account__in=accounts)
+    _delete(billing.Refund.objects.filter(payment__in=payments), deleted)
+    _delete(payments, deleted)
+    bills = billing.Bill.objects.filter(account__in=accounts)
+    # A rebill points at the bill it replaces (PROTECT): the newest go first.
+    while bills.exists():
+        _delete(bills.filter(replaced_by__isnull=True), deleted)
+    _delete(billing.BillingProfile.objects.filter(account__in=accounts), deleted)
+    _delete(billing.BillingRun.objects.filter(bills__isnull=True, holds__isnull=True), deleted)
+
+
 def demo_reset() -> dict[str, int]:
     """Delete the demo; returns rows deleted per model label (empty if there was none)."""
     bureau = demo_bureau()
@@ -65,6 +90,11 @@ def demo_reset() -> dict[str, int]:
     orders = WorkOrder.objects.filter(org_unit__in=unit_ids)
     orders.filter(parent__isnull=False).update(parent=None)
     _delete(orders, deleted)
+    _billing_delete(accounts, deleted)
+    # The bot's conversations with demo customers (their turns go with them).
+    _delete(BotSession.objects.filter(customer_id__in=customer_ids), deleted)
+    # Outages protect accounts, 台区 and feeders: they (and the terminals) go before them.
+    deleted.update(demo_outages_delete(units))
     _delete(AccountMeter.objects.filter(account__supply_unit__in=unit_ids), deleted)
     _delete(accounts, deleted)
     # A customer or premise that also holds a non-demo account is left in place.

@@ -129,3 +129,24 @@ class Meter(models.Model):
                 or self.substation_id != transformer.feeder.substation_id
             ):
                 raise ValidationError(_("Meter's feeder/substation must match its transformer."))
+
+
+class Terminal(models.Model):
+    """采集终端 / 集中器: the concentrator of a 台区. Its power_off means the whole area lost
+    supply (it sits at the transformer), which a meter's last gasp cannot prove alone."""
+
+    code = models.CharField(_("terminal id"), max_length=32, unique=True)
+    transformer = models.ForeignKey(
+        Transformer,
+        on_delete=models.PROTECT,
+        related_name="terminals",
+        verbose_name=_("transformer"),
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
+
+    def __str__(self) -> str:
+        return self.code

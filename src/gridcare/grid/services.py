@@ -6,7 +6,7 @@ from django.db import transaction
 
 from gridcare.core.audit import audit_record
 from gridcare.core.models import OrgUnit, User
-from gridcare.grid.models import Feeder, Meter, Substation, Transformer
+from gridcare.grid.models import Feeder, Meter, Substation, Terminal, Transformer
 
 
 @transaction.atomic
@@ -54,6 +54,21 @@ def transformer_create(
     transformer.save()
     audit_record(actor=actor, action="grid.transformer.create", obj=transformer)
     return transformer
+
+
+@transaction.atomic
+def terminal_install(*, actor: User | None, transformer: Transformer, code: str) -> Terminal:
+    """The 台区's concentrator, whose power events stand for the whole area."""
+    terminal = Terminal(transformer=transformer, code=code)
+    terminal.full_clean()
+    terminal.save()
+    audit_record(actor=actor, action="grid.terminal.install", obj=terminal)
+    return terminal
+
+
+def terminals_bulk_install(*, terminals: list[Terminal]) -> list[Terminal]:
+    """Many terminals at once (the demo's and benchmarks' topology); no audit rows."""
+    return Terminal.objects.bulk_create(terminals, batch_size=2000)
 
 
 def meter_cache_ancestors(*, meter: Meter) -> Meter:

@@ -9,21 +9,13 @@ from ninja.errors import ValidationError
 
 from gridcare.core.api_support import AUTH, acting_user, require_staff_perm
 from gridcare.core.errors import DomainError
-from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.core.schemas import ERRORS
 from gridcare.metering.models import ImportBatch
 from gridcare.metering.schemas import CSV_BODY, CSV_HEADER, ImportOut, ReadingsIn
 from gridcare.metering.services import readings_import_csv_body, readings_import_records
 
 router = Router(tags=["metering"], auth=AUTH)
 IMPORT_READINGS = "metering.add_importbatch"
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
 
 
 def _to_out(batch: ImportBatch) -> ImportOut:

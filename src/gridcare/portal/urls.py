@@ -1,6 +1,15 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from gridcare.portal import views, views_applications, views_home, views_orders
+from gridcare.portal import (
+    views,
+    views_applications,
+    views_billing,
+    views_billing_pay,
+    views_billing_quote,
+    views_home,
+    views_orders,
+    views_outages,
+)
 
 app_name = "portal"
 
@@ -48,4 +57,36 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", views_orders.order_cancel_view, name="order_cancel"),
     path("orders/<str:number>/rate/", views_orders.order_rate_view, name="order_rate"),
     path("visit/<str:token>/", views_orders.visit_view, name="visit"),
+    # 电费: my bills, a bill and its PDF, paying / topping up, payments, balance, calculator.
+    path("billing/", views_billing.bills_view, name="billing_bills"),
+    path("billing/bills/<str:number>/", views_billing.bill_view, name="billing_bill"),
+    path("billing/bills/<str:number>/pdf/", views_billing.bill_pdf_view, name="billing_bill_pdf"),
+    path("billing/accounts/<str:number>/pay/", views_billing_pay.pay_view, name="billing_pay"),
+    path(
+        "billing/payments/return/",
+        views_billing_pay.payment_return_view,
+        name="billing_payment_return",
+    ),
+    path(
+        "billing/payments/<str:out_trade_no>/",
+        views_billing_pay.payment_view,
+        name="billing_payment",
+    ),
+    path(
+        "billing/payments/<str:out_trade_no>/refresh/",
+        views_billing_pay.payment_refresh_view,
+        name="billing_payment_refresh",
+    ),
+    path(
+        "billing/payments/<str:out_trade_no>/status/",
+        views_billing_pay.payment_status_view,
+        name="billing_payment_status",
+    ),
+    path("billing/history/", views_billing.payments_view, name="billing_payments"),
+    path("billing/balance/", views_billing.balance_view, name="billing_balance"),
+    path("billing/quote/", views_billing_quote.quote_view, name="billing_quote"),
+    # 停电信息 (issue 26): the public outage search, one outage, my outages.
+    path("outages/", views_outages.outage_search_view, name="outages"),
+    path("outages/mine/", views_outages.my_outages_view, name="my_outages"),
+    re_path(r"^outages/(?P<number>TD[0-9]{8,14})/$", views_outages.outage_view, name="outage"),
 ]

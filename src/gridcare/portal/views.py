@@ -15,8 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from gridcare.contact import selectors as contact_selectors
-from gridcare.contact.services import web_chat_message
+from gridcare.assistant.selectors import sessions as assistant_sessions
+from gridcare.assistant.services.dialogue import TEXT_MAX, assistant_message
+from gridcare.assistant.services.dialogue_texts import GREETING
+from gridcare.assistant.services.dialogue_words import MENU
 from gridcare.core.errors import DomainError
 from gridcare.core.models import User
 from gridcare.core.params import parse_choice, parse_int
@@ -28,7 +30,7 @@ from gridcare.core.web import (
     page_not_found,
 )
 from gridcare.customers import selectors, services
-from gridcare.customers.choices import AGREEMENT_VERSION, ConsentPurpose
+from gridcare.customers.choices import AGREEMENT_VERSION, ConsentPurpose, InteractionChannel
 from gridcare.customers.codes import code_sender
 from gridcare.metering.usage import account_usage
 from gridcare.notify import selectors as notify_selectors
@@ -41,6 +43,8 @@ from gridcare.portal.forms import (
     RegisterForm,
     SignupCodeForm,
 )
+
+WEB_CHAT = InteractionChannel.WEB_CHAT
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -313,24 +317,39 @@ def preferences_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
 @customer_required
 @_acting_for_customer
 def chat_view(request: HttpRequest, acting: _Acting) -> HttpResponse:
-    """在线客服: write to the utility on behalf of a bound customer (`_Acting`); agents
-    answer from the console inbox."""
+    """在线客服: the assistant answers first (assistant.services.dialogue); once it hands
+    over, the customer writes to the agent's conversation through it. An htmx post gets
+    the new exchange to append; a plain post comes back to the page."""
     assert isinstance(request.user, User)
     customer = acting.customer
+    sender = f"user:{request.user.pk}"
     error = None
     if request.method == "POST":
+        text = request.POST.get("text", "")
         try:
-            web_chat_message(
-                user=request.user, customer_id=customer.pk, text=request.POST.get("text", "")
+            reply = assistant_message(
+                channel=WEB_CHAT,
+                sender=sender,
+                text=text,
+                customer_id=customer.pk,
+                user=request.user,
             )
-            return redirect(acting.url("portal:chat"))
         except DomainError as exc:
             error = exc
-    conversation = contact_selectors.web_chat_for(customer_id=customer.pk)
-    lines = (
-        contact_selectors.conversation_messages(conversation=conversation)
-        if conversation is not None
-        else []
+        else:
+            if request.htmx:  # type: ignore[attr-defined]
+                shown = " ".join(text.split())[:TEXT_MAX]  # as the transcript keeps it
+                context = {"text": shown, "reply": reply, "now": timezone.now()}
+                return render(request, "portal/chat_exchange.html", context)
+            return redirect(acting.url("portal:chat"))
+    chat = assistant_sessions.chat_view_for(
+        channel=WEB_CHAT, sender=sender, customer_id=customer.pk
     )
-    context = {"conversation": conversation, "lines": lines, "error": error, **acting.context()}
+    context = {
+        "chat": chat,
+        "options": chat.options if chat is not None else MENU,
+        "greeting": GREETING,
+        "error": error,
+        **acting.context(),
+    }
     return render(request, "portal/chat.html", context, status=error.status if error else 200)

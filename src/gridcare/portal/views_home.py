@@ -11,15 +11,24 @@ from gridcare.core.privacy import mask_mobile
 from gridcare.core.web import customer_required
 from gridcare.customers import selectors
 from gridcare.notify import selectors as notify_selectors
+from gridcare.outages.selectors import live as outage_live
+from gridcare.outages.selectors import search as outage_search
 
 
 @customer_required
 def home_view(request: HttpRequest) -> HttpResponse:
-    """首页: a tile per service the portal offers today, and the bound accounts."""
+    """首页: a tile per service the portal offers today, and the bound accounts; on top, a
+    banner when one of them is off now or has a planned outage within a week."""
     assert isinstance(request.user, User)
+    accounts = list(selectors.accounts_of_login(user=request.user))
+    account_ids = [account.pk for account in accounts]
+    off_now = outage_live.outages_active_for_accounts(account_ids=account_ids)
+    number_of = {account.pk: account.number for account in accounts}
     context = {
-        "accounts": selectors.accounts_of_login(user=request.user),
+        "accounts": accounts,
         "unread": notify_selectors.portal_messages_unread_count(user=request.user),
+        "outages_now": [(number_of[pk], banner) for pk, banner in off_now.items()],
+        "outages_coming": outage_search.upcoming_planned_for_accounts(account_ids=account_ids),
     }
     return render(request, "portal/home_customer.html", context)
 

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from gridcare.core.api_support import AUTH, Pages, acting_user, require_staff_perm
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.roles import ADD_ORDERS, VIEW_ORDERS
-from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.core.schemas import ERRORS as BASE_ERRORS
 from gridcare.core.validators import normalize_mobile
 from gridcare.service import order_selectors, selectors, team_selectors
 from gridcare.service.models import Category, MergeSuggestion, WorkOrder
@@ -37,15 +37,7 @@ from gridcare.service.services import OrderDraft, merging, order_act, order_crea
 from gridcare.service.services.notes import order_note_add
 
 router = Router(tags=["service"], auth=AUTH)
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: OrderErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
+ERRORS = {**BASE_ERRORS, 409: OrderErrorOut}
 
 
 def _detail(user: User, order: WorkOrder) -> OrderDetailOut:

@@ -14,7 +14,7 @@ from pydantic import StringConstraints
 
 from gridcare.core.api_support import AUTH, acting_user, require_staff_perm
 from gridcare.core.roles import ADD_ORDERS
-from gridcare.core.schemas import ErrorOut, ValidationErrorOut
+from gridcare.core.schemas import WRITE_ERRORS
 from gridcare.service import application_selectors as selectors
 from gridcare.service.application_schemas import (
     ApplicationIn,
@@ -29,15 +29,7 @@ from gridcare.service.services import applications
 from gridcare.service.services.uploads import ACCEPTED, attachment_add
 
 router = Router(tags=["applications"], auth=AUTH)
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ValidationErrorOut,
-    429: ErrorOut,
-}
+ERRORS = WRITE_ERRORS
 NumberPath = Path[Annotated[str, StringConstraints(max_length=20)]]
 StepPath = Path[Annotated[str, StringConstraints(max_length=32)]]
 DOWNLOAD_TYPES = sorted({t.content_type for t in ACCEPTED.values()})

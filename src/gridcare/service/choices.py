@@ -31,9 +31,13 @@ class Origin(models.TextChoices):
     BUSINESS_HALL = "business_hall", _("Business hall")
     SELF_SERVICE_TERMINAL = "self_service_terminal", _("Self-service terminal")
     ASSISTANT = "assistant", _("Assistant")
+    #: Opened by GridCare itself (billing's disconnection and reconnection requests); only
+    #: `intake.order_create_as_system` may use it.
+    SYSTEM = "system", _("System")
 
 
-#: Where each origin lands on the customer's timeline (customers.InteractionChannel).
+#: Where each origin lands on the customer's timeline (customers.InteractionChannel). A
+#: system order is no contact of the customer's and is not put on the timeline.
 ORIGIN_TIMELINE_CHANNEL = {
     Origin.WEB: "portal",
     Origin.H5: "portal",
@@ -110,6 +114,8 @@ class ClockKind(models.TextChoices):
     COMPLAINT_REPLY = "complaint_reply", _("Complaint reply")
     REPLY = "reply", _("Reply to the customer")
     APPLICATION_STEP = "application_step", _("Application step")
+    RECONNECTION = "reconnection", _("Reconnection after payment")
+    DISCONNECTION = "disconnection", _("Disconnection for arrears")
 
 
 class ClockUnit(models.TextChoices):

@@ -6,7 +6,7 @@ parent's followers are one query away.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from gridcare.service.choices import OPEN_STATES, OrderState
 from gridcare.service.models import MergeSuggestion, WorkOrder
@@ -40,4 +40,26 @@ def merge_suggestions_pending(order: WorkOrder) -> QuerySet[MergeSuggestion]:
         )
         .select_related("candidate")
         .order_by("candidate__created_at", "pk")
+    )
+
+
+def merged_order_counts(*, parent_numbers: list[str]) -> dict[str, int]:
+    """Parent order number → how many orders were merged into it (an outage's repair order:
+    its linked calls, on the console outage board)."""
+    rows = (
+        WorkOrder.objects.filter(parent__number__in=parent_numbers)
+        .values_list("parent__number")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def orders_merged_into_number(*, number: str) -> QuerySet[WorkOrder]:
+    """The orders merged into the order `number`, oldest first ("" or unknown: none)."""
+    if not number:
+        return WorkOrder.objects.none()
+    return (
+        WorkOrder.objects.filter(parent__number=number)
+        .select_related("account")
+        .order_by("created_at", "pk")
     )

@@ -278,6 +278,9 @@ class SlaRule(models.Model):
         _("application"), max_length=24, choices=ApplicationKind.choices, blank=True
     )
     step = models.CharField(_("application step"), max_length=32, blank=True)
+    #: A category code (taxonomy) the rule is limited to ("" = any): the reconnection
+    #: commitment applies to `request.reconnection` orders, not to every service request.
+    category = models.CharField(_("category"), max_length=64, blank=True)
     unit = models.CharField(_("unit"), max_length=16, choices=ClockUnit.choices)
     limit = models.PositiveIntegerField(_("limit"))
 

@@ -23,6 +23,7 @@ from gridcare.service.choices import (
     OrderType,
 )
 from gridcare.service.models import SlaPolicy, SlaRule
+from gridcare.service.taxonomy import taxonomy_entries
 
 PRESETS_FILE = Path(__file__).with_name("data") / "sla_presets.toml"
 
@@ -43,6 +44,7 @@ RULE_KEYS = {
     "order_type",
     "area_class",
     "application_kind",
+    "category",
     "unit",
     "limit",
     "note",
@@ -79,6 +81,9 @@ def sla_presets_load(path: Path = PRESETS_FILE) -> list[dict[str, Any]]:
 
 
 def _check_rule(rule: dict[str, Any], where: str) -> None:
+    category = rule.get("category", "")
+    if category and category not in {row["code"] for row in taxonomy_entries()}:
+        raise PresetError(f"{where}: category {category!r} is not in taxonomy.toml")
     if unknown := set(rule) - RULE_KEYS:
         raise PresetError(f"{where}: unknown keys {sorted(unknown)}")
     checks: list[tuple[str, type[Any], bool]] = [
@@ -123,6 +128,7 @@ def sla_presets_sync(path: Path = PRESETS_FILE) -> int:
                 order_type=r["order_type"],
                 area_class=r.get("area_class", ""),
                 application_kind=r.get("application_kind", ""),
+                category=r.get("category", ""),
                 unit=r["unit"],
                 limit=r["limit"],
             )

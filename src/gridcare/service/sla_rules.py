@@ -10,6 +10,8 @@ when each clock runs. A clock exists for an order only if the policy has a rule 
 | complaint_contact  | complaint                                | created          | contact, resolve        |
 | complaint_reply    | complaint                                | created, reopen  | resolve                 |
 | reply              | report, opinion, suggestion, consultation, service_request | created, reopen | resolve |
+| reconnection       | service_request (rules name request.reconnection) | created, reopen | resolve |
+| disconnection      | service_request (rules name request.disconnection) | created, reopen | resolve |
 
 Every clock: `pause` pauses it, `resume` resumes it (the deadline moves by the time the
 pause covered); `cancel`, `merge` and `archive` stop it (neither met nor breached unless it
@@ -57,6 +59,9 @@ CLOCK_RULES: tuple[ClockRule, ...] = (
         {CREATED, "reopen"},
         {"resolve"},
     ),
+    # Billing's supply orders: the clock exists only where a rule names the category.
+    _r("reconnection", {"service_request"}, {CREATED, "reopen"}, {"resolve"}),
+    _r("disconnection", {"service_request"}, {CREATED, "reopen"}, {"resolve"}),
 )
 
 

@@ -3,6 +3,7 @@
 Topology of the persona world:
 
     Bureau B1 ─┬─ Station S1 ─ Team T1        Substation SUB1 ─ Feeder F1 ─ TR1 (S1) ─ {M-A, M-A2}
+    (terminals TM-TR1, TM-TR2: the 台区 concentrators)
                └─ Station S2                                   └─ Feeder F2 ─ TR2 (S2) ─ {M-B, M-C}
 
 - alice: customer login bound to account A (户号 3100000000001, station S1)
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from gridcare.billing.services.profiles import billing_profile_set
 from gridcare.core.choices import OrgUnitKind, Role
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.services import customer_user_register, org_unit_create, staff_user_create
@@ -33,6 +35,7 @@ from gridcare.grid.services import (
     feeder_create,
     meter_install,
     substation_create,
+    terminal_install,
     transformer_create,
 )
 from gridcare.service.models import ServiceArea
@@ -113,6 +116,8 @@ def build_world() -> World:
         area_class="urban",
         org_unit=s2,
     )
+    terminal_install(actor=None, transformer=tr1, code="TM-TR1")
+    terminal_install(actor=None, transformer=tr2, code="TM-TR2")
     meter_a = meter_install(actor=None, transformer=tr1, asset_number="MA0001")
     meter_b = meter_install(actor=None, transformer=tr2, asset_number="MB0001")
     meter_c = meter_install(actor=None, transformer=tr2, asset_number="MC0001")
@@ -148,6 +153,16 @@ def build_world() -> World:
     AccountBinding.objects.create(user=alice, account=accounts[ACCOUNT_A])
     AccountBinding.objects.create(user=bob, account=accounts[ACCOUNT_B])
     ServiceArea.objects.create(team=t1, transformer=tr1)
+    # Billing: Alice post-paid on the tiered tariff, Bob prepaid on residential TOU, the
+    # hardware shop post-paid on general C&I time-of-use.
+    for number, tariff, mode in [
+        (ACCOUNT_A, "GZ-RES-TIER", "postpaid"),
+        (ACCOUNT_B, "GZ-RES-TOU", "prepaid"),
+        (ACCOUNT_C, "GD-CI-TOU-1KV", "postpaid"),
+    ]:
+        billing_profile_set(
+            actor=None, account=accounts[number], tariff_code=tariff, payment_mode=mode
+        )
     users = {
         "alice": alice,
         "bob": bob,

@@ -38,6 +38,7 @@ INTERVAL = ibis.interval(minutes=s.INTERVAL_MINUTES)
 HEAVY = "heavy"
 OVERLOAD = "overload"
 KW_DECIMALS = 6  # load curve kW: a milliwatt
+_PER_HOUR = 60 // s.INTERVAL_MINUTES  # kW = kWh per interval × 4
 _HELD_SUSPECT = -1  # `daily_tou` codes of readings held out of the buckets
 _HELD_OTHER = -2
 
@@ -99,29 +100,39 @@ def _example_tables() -> tuple[ibis.BaseBackend, ir.Table, ir.Table, ir.Table]:
 
 
 def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir.Table:
-    """kWh per meter per Beijing day, split into the calendar's time-of-use buckets: the
-    billing determinants, so suspect readings stay out of them.
+    """kWh per meter per Beijing day, split into the calendar's time-of-use buckets, with
+    the day's maximum 15-minute demand: the billing determinants, so suspect readings stay
+    out of them.
 
     Input: readings (meter_id, ts, kwh, quality, [day]); meters (meter_id, multiplier).
     Output (`schema.aggregate_columns("daily_tou")`): meter_id, day, kwh, `kwh_<bucket>`
     for each of `calendar.buckets` (0 when none): actual and estimated readings only, in
-    true kWh (× multiplier); `intervals` = readings of any quality; `suspect_intervals` =
-    readings held for review (suspect, or an implausible value, see `schema`);
-    `suspect_kwh` = true kWh of the plausible suspect readings (not in `kwh`).
+    true kWh (× multiplier); `intervals` = readings of any quality;
+    `estimated_intervals` / `estimated_kwh` = the estimated readings among those summed;
+    `suspect_intervals` = readings held for review (suspect, or an implausible value, see
+    `schema`); `suspect_kwh` = true kWh of the plausible suspect readings (not in `kwh`);
+    `max_kw` = the highest demand of the summed readings (true kWh × 4; NULL without one)
+    and `max_kw_at` the END of its interval, the earliest when several reach it.
+
+    One pass, one grouping: the demand costs two more aggregates here, where an aggregate
+    of its own would read and group the day's readings again.
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
     >>> out = daily_tou(readings, meters, GUANGDONG_TOU).order_by("meter_id")
-    >>> cols = ["meter_id", "kwh", "kwh_valley", "suspect_intervals", "suspect_kwh"]
+    >>> cols = ["meter_id", "kwh", "kwh_valley", "estimated_kwh", "suspect_intervals", "max_kw"]
     >>> con.to_pyarrow(out.select(*cols)).to_pylist()[:2]
-    [{'meter_id': 'm1', 'kwh': 3.0, 'kwh_valley': 3.0, 'suspect_intervals': 0, 'suspect_kwh': 0.0}, {'meter_id': 'm2', 'kwh': 1.0, 'kwh_valley': 1.0, 'suspect_intervals': 0, 'suspect_kwh': 0.0}]
+    [{'meter_id': 'm1', 'kwh': 3.0, 'kwh_valley': 3.0, 'estimated_kwh': 2.0, 'suspect_intervals': 0, 'max_kw': 8.0}, {'meter_id': 'm2', 'kwh': 1.0, 'kwh_valley': 1.0, 'estimated_kwh': 0.0, 'suspect_intervals': 0, 'max_kw': 4.0}]
     """
     plausible = _plausible(readings[s.KWH])
+    quality = readings[s.QUALITY]
     r = readings.select(
         s.METER_ID,
         s.KWH,
-        _summable=(readings[s.QUALITY] != s.QUALITY_SUSPECT) & plausible,
-        _suspect=(readings[s.QUALITY] == s.QUALITY_SUSPECT) & plausible,
+        s.TS,
+        _summable=(quality != s.QUALITY_SUSPECT) & plausible,
+        _suspect=(quality == s.QUALITY_SUSPECT) & plausible,
+        _estimated=(quality == s.QUALITY_ESTIMATED) & plausible,
         **{s.DAY: _day(readings), "_sod": local_second_of_day(readings[s.TS])},
     )
     # One code per reading, so that each sum is one comparison: the bucket of a summed
@@ -131,11 +142,16 @@ def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir
         (r["_suspect"], _HELD_SUSPECT),
         else_=_HELD_OTHER,
     )
-    r = r.select(s.METER_ID, s.KWH, s.DAY, _code=code)
+    r = r.select(s.METER_ID, s.KWH, s.TS, s.DAY, "_estimated", _code=code)
+    summed = r["_code"] >= 0
     aggs: dict[str, ir.Value] = {
         s.INTERVALS: r.count(),
+        s.ESTIMATED_INTERVALS: r.count(where=r["_estimated"]),
+        s.ESTIMATED_KWH: r[s.KWH].sum(where=r["_estimated"]),
         s.SUSPECT_INTERVALS: r.count(where=r["_code"] < 0),
         s.SUSPECT_KWH: r[s.KWH].sum(where=r["_code"] == _HELD_SUSPECT),
+        "_max_kwh": r[s.KWH].max(where=summed),
+        s.MAX_KW_AT: _earliest_at_max(r[s.TS], r[s.KWH], where=summed),
     }
     for i, name in enumerate(calendar.buckets):
         aggs[f"kwh_{name}"] = r[s.KWH].sum(where=r["_code"] == i)
@@ -151,28 +167,48 @@ def daily_tou(readings: ir.Table, meters: ir.Table, calendar: TouCalendar) -> ir
         total.name(s.KWH),
         *(v.name(f"kwh_{b}") for b, v in buckets.items()),
         s.INTERVALS,
+        s.ESTIMATED_INTERVALS,
+        (j[s.ESTIMATED_KWH].fill_null(0.0) * j[s.MULTIPLIER]).name(s.ESTIMATED_KWH),
         s.SUSPECT_INTERVALS,
         (j[s.SUSPECT_KWH].fill_null(0.0) * j[s.MULTIPLIER]).name(s.SUSPECT_KWH),
+        (j["_max_kwh"] * j[s.MULTIPLIER] * _PER_HOUR).name(s.MAX_KW),
+        s.MAX_KW_AT,
     )
+
+
+def _earliest_at_max(
+    ts: ir.TimestampValue, value: ir.NumericValue, where: ir.BooleanValue | None = None
+) -> ir.TimestampValue:
+    """The `ts` of the highest `value`, the earliest among equal ones: ordered by a
+    (−value, ts) pair, so that every backend and every run picks the same interval (a
+    plain arg-max keeps whichever tie a thread saw first)."""
+    return ts.argmin(ibis.struct({"v": -value, "ts": ts}), where=where)
 
 
 def monthly(daily: ir.Table) -> ir.Table:
     """Per meter per calendar month, from `daily_tou` output (or any per meter-day table).
 
     Input: one row per meter and day (meter_id, day and numbers: kwh, `kwh_<bucket>`,
-    intervals, suspect_intervals, suspect_kwh), every number summed.
+    intervals, estimated_*, suspect_*, [max_kw, max_kw_at]).
     Output: meter_id, month (date, first of the month), days (days with readings: the rows
-    counted, a third of the cost of counting distinct days), the summed columns.
+    counted, a third of the cost of counting distinct days), every number summed but the
+    demand: `max_kw` the month's highest, `max_kw_at` when (the earliest at it).
 
     >>> con, readings, meters, transformers = _example_tables()
     >>> from gridcare.metering.engine.tou import GUANGDONG_TOU
     >>> out = monthly(daily_tou(readings, meters, GUANGDONG_TOU)).filter(ibis._.meter_id == "m1")
-    >>> con.to_pyarrow(out.select("month", "days", "kwh")).to_pylist()
-    [{'month': datetime.date(2024, 1, 1), 'days': 1, 'kwh': 3.0}]
+    >>> con.to_pyarrow(out.select("month", "days", "kwh", "max_kw")).to_pylist()
+    [{'month': datetime.date(2024, 1, 1), 'days': 1, 'kwh': 3.0, 'max_kw': 8.0}]
     """
-    sums = [c for c in daily.columns if c not in (s.METER_ID, s.DAY)]
+    demand = (s.MAX_KW, s.MAX_KW_AT)
+    sums = [c for c in daily.columns if c not in (s.METER_ID, s.DAY, *demand)]
+    aggs: dict[str, ir.Value] = {c: daily[c].sum() for c in sums}
+    if s.MAX_KW in daily.columns:
+        kw = daily[s.MAX_KW]
+        aggs[s.MAX_KW] = kw.max()
+        aggs[s.MAX_KW_AT] = _earliest_at_max(daily[s.MAX_KW_AT], kw, where=kw.notnull())
     return daily.group_by([s.METER_ID, _month(daily[s.DAY]).name(MONTH)]).aggregate(
-        days=daily.count(), **{c: daily[c].sum() for c in sums}
+        days=daily.count(), **aggs
     )
 
 
@@ -392,12 +428,11 @@ def transformer_load_curve(readings: ir.Table, meters: ir.Table) -> ir.Table:
     r = r.select(s.METER_ID, s.TS, s.KWH, **{s.DAY: _day(r)})
     j = r.join(m, s.METER_ID)
     energy = j[s.KWH] * j[s.MULTIPLIER]
-    per_hour = 60 // s.INTERVAL_MINUTES
     # Rounded to the milliwatt: a parallel sum of doubles differs run to run in its last
     # bits (1,500-2,300 of L's 576,000 intervals, by 5e-13 kW), enough to flip a load that
     # sits exactly at a threshold; meter values have at most 4 decimals, so 6 lose nothing.
     return j.group_by([s.TRANSFORMER_ID, s.DAY, s.TS]).aggregate(
-        kw=(energy.sum() * per_hour).round(KW_DECIMALS), meters=j.count()
+        kw=(energy.sum() * _PER_HOUR).round(KW_DECIMALS), meters=j.count()
     )
 
 

@@ -194,6 +194,29 @@ class PartitionWriter:
             tally[i] += v
 
 
+def stale_aggregates(root: Path, buckets: tuple[str, ...]) -> tuple[str, ...]:
+    """The aggregates whose stored columns (`_schema.parquet`) are not the ones this engine
+    writes (`schema.aggregate_columns`): partitions of two layouts cannot be read as one
+    table, nor a derived aggregate computed from them."""
+    stale = []
+    for name in AGGREGATES:
+        stored = aggregate_dir(root, name) / SCHEMA_FILE
+        if name == "meter_profile" or not stored.is_file():
+            continue  # the profile's layout is `profiles.PROFILE_SCHEMA`, checked as it is read
+        key = partition_key(name)
+        wanted = {c for c, _ in s.aggregate_columns(name, buckets) if c != key}
+        if set(pq.read_schema(stored).names) != wanted:
+            stale.append(name)
+    return tuple(stale)
+
+
+def stored_days(root: Path) -> tuple[date, ...]:
+    """Days with readings or with a `daily_tou` partition (a day since emptied loses it)."""
+    readings = partition_files(root / READINGS_DIR, s.DAY)
+    daily = partition_files(aggregate_dir(root, "daily_tou"), s.DAY)
+    return tuple(sorted({d for d, _ in readings} | {d for d, _ in daily}))
+
+
 def partition_values(key: str, days: Iterable[date]) -> tuple[date, ...]:
     if key == agg.MONTH:
         return tuple(sorted({d.replace(day=1) for d in days}))

@@ -71,6 +71,8 @@ from gridcare.metering.engine.aggstore import (
     aggregate_dir,
     partition_key,
     partition_values,
+    stale_aggregates,
+    stored_days,
 )
 from gridcare.metering.engine.backend import (
     DATA_FILE,
@@ -125,6 +127,9 @@ class RefreshReport:
     aggregates: tuple[AggregateWrite, ...]
     #: days recomputed only for the meters an import added readings to (module docstring)
     added_days: tuple[date, ...] = ()
+    #: aggregates stored with other columns than this engine writes, so every day was
+    #: refreshed (a new engine version, another time-of-use calendar)
+    rebuilt_for: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -139,6 +144,7 @@ class RefreshReport:
             "months": [m.isoformat() for m in self.months],
             "aggregates": [asdict(a) for a in self.aggregates],
             "added_days": [d.isoformat() for d in self.added_days],
+            "rebuilt_for": list(self.rebuilt_for),
             "seconds": self.seconds,
         }
 
@@ -183,12 +189,18 @@ def refresh(
     day-level results and the profile sums (see the module docstring). `additions` maps
     touched days where one import only added readings to that import's batch id
     (`IngestReport.added_only`). The days of every import's mark (`pending`) are refreshed
-    too, and the marks cleared once every partition is written. The queries are compiled
+    too, and the marks cleared once every partition is written. When an aggregate is stored
+    with other columns than this engine writes (an upgrade added some, the time-of-use
+    calendar changed), every stored day is refreshed whole instead (`rebuilt_for`). The queries are compiled
     once per shape and kept under `<root>/agg/_queries` (`queries`).
     """
     root = Path(root)
     marks = pending.read(root)
     touched = tuple(sorted(set(days).union(*(m for m in marks.values() if m))))
+    stale = stale_aggregates(root, tou.buckets)
+    if stale:  # columns this engine writes differently: every stored day, whole
+        touched = stored_days(root)
+        additions = {}
     months = tuple(sorted({d.replace(day=1) for d in touched}))
     if not touched:
         pending.clear(root, marks)
@@ -220,7 +232,7 @@ def refresh(
             writer, month, touched_here, meters_a[s.METER_ID], dict(additions)
         )
     pending.clear(root, marks)
-    return RefreshReport(touched, months, writer.report(), added.days if added else ())
+    return RefreshReport(touched, months, writer.report(), added.days if added else (), stale)
 
 
 def _arrow(con: BaseBackend, table: pa.Table | ir.Table) -> pa.Table:

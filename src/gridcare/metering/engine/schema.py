@@ -40,6 +40,8 @@ Sums of energy take actual (`A`) and estimated (`E`) readings whose value is pla
 (`PLAUSIBLE_KWH`, also never NaN or ±inf); suspect readings (`S`) and implausible values
 are counted instead (`suspect_intervals`, and the kWh of the plausible suspect readings
 as `suspect_kwh`), so billing can hold a meter-day for review rather than bill a spike.
+The estimated readings summed are counted too (`estimated_intervals`, `estimated_kwh`), and
+the maximum demand is over the summed readings only (`max_kw`, `max_kw_at`).
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ PLAUSIBLE_KWH: Final = 1.0e6
 INTERVALS: Final = "intervals"
 SUSPECT_INTERVALS: Final = "suspect_intervals"
 SUSPECT_KWH: Final = "suspect_kwh"
+ESTIMATED_INTERVALS: Final = "estimated_intervals"
+ESTIMATED_KWH: Final = "estimated_kwh"
+MAX_KW: Final = "max_kw"
+MAX_KW_AT: Final = "max_kw_at"
 MONTH: Final = "month"
 
 _F64, _I64, _STR, _DATE = "float64", "int64", "string", "date"
@@ -152,13 +158,22 @@ def aggregate_columns(name: str, buckets: tuple[str, ...] = ()) -> tuple[tuple[s
     """(column, Ibis type) of the materialised aggregate `name`, partition key included;
     `daily_tou` and `monthly` have a `kwh_<bucket>` column per time-of-use bucket.
 
-    >>> [c for c, _ in aggregate_columns("daily_tou", ("peak", "valley"))]
-    ['meter_id', 'day', 'kwh', 'kwh_peak', 'kwh_valley', 'intervals', 'suspect_intervals', 'suspect_kwh']
+    >>> [c for c, _ in aggregate_columns("daily_tou", ("peak", "valley"))][:5]
+    ['meter_id', 'day', 'kwh', 'kwh_peak', 'kwh_valley']
+    >>> [c for c, _ in aggregate_columns("daily_tou", ("peak", "valley"))][5:]
+    ['intervals', 'estimated_intervals', 'estimated_kwh', 'suspect_intervals', 'suspect_kwh', 'max_kw', 'max_kw_at']
     """
     energy = ((KWH, _F64), *((f"{KWH}_{b}", _F64) for b in buckets))
-    held = ((INTERVALS, _I64), (SUSPECT_INTERVALS, _I64), (SUSPECT_KWH, _F64))
+    counted = (
+        (INTERVALS, _I64),
+        (ESTIMATED_INTERVALS, _I64),
+        (ESTIMATED_KWH, _F64),
+        (SUSPECT_INTERVALS, _I64),
+        (SUSPECT_KWH, _F64),
+    )
+    demand = ((MAX_KW, _F64), (MAX_KW_AT, _TS))
     if name == "daily_tou":
-        return ((METER_ID, _STR), (DAY, _DATE), *energy, *held)
+        return ((METER_ID, _STR), (DAY, _DATE), *energy, *counted, *demand)
     if name == "monthly":
-        return ((METER_ID, _STR), (MONTH, _DATE), ("days", _I64), *energy, *held)
+        return ((METER_ID, _STR), (MONTH, _DATE), ("days", _I64), *energy, *counted, *demand)
     return _AGGREGATE_COLUMNS[name]

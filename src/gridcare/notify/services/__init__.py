@@ -39,9 +39,16 @@ from gridcare.notify.services.staff import (
     staff_sms_deliver,
     staff_sms_recover,
 )
-from gridcare.notify.services.templates import template_current, template_publish, template_render
+from gridcare.notify.services.templates import (
+    DefaultWording,
+    template_current,
+    template_publish,
+    template_render,
+    templates_publish_missing,
+)
 
 __all__ = [
+    "DefaultWording",
     "DeliveryTally",
     "EnqueueResult",
     "MessageRequest",
@@ -57,4 +64,5 @@ __all__ = [
     "template_current",
     "template_publish",
     "template_render",
+    "templates_publish_missing",
 ]

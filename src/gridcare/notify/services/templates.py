@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -71,3 +73,41 @@ def template_current(*, code: str, channel: str) -> NotificationTemplate:
 def template_render(*, template: NotificationTemplate, context: dict[str, Any]) -> tuple[str, str]:
     """(subject, body) filled from `context`; `MissingVariable` names what is missing."""
     return rendering.render(template.subject, context), rendering.render(template.body, context)
+
+
+#: Every channel an app's default wording is published for.
+ALL_CHANNELS = ("sms", "wechat", "portal", "email", "app_push")
+
+
+@dataclass(frozen=True)
+class DefaultWording:
+    """An app's default text of one template code, the same on every channel."""
+
+    code: str
+    subject: str
+    body: str
+    urgent: bool = False
+
+
+def templates_publish_missing(
+    *, wordings: Iterable[DefaultWording], purpose: str, sign: str = ""
+) -> int:
+    """Publish version 1 of each (code, channel) that has no version yet — what an app
+    runs after migrate; versions administrators published are kept. Returns how many."""
+    existing = set(NotificationTemplate.objects.values_list("code", "channel"))
+    created = 0
+    for wording in wordings:
+        for channel in ALL_CHANNELS:
+            if (wording.code, channel) in existing:
+                continue
+            template_publish(
+                actor=None,
+                code=wording.code,
+                channel=channel,
+                purpose=purpose,
+                subject=wording.subject,
+                body=sign + wording.body,
+                urgent=wording.urgent,
+            )
+            created += 1
+    return created

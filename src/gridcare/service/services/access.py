@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gridcare.core.errors import PermissionDeniedError
 from gridcare.core.models import User
+from gridcare.service.choices import Origin
 from gridcare.service.models import WorkOrder
 
 DISPATCH = "service.dispatch_workorder"
@@ -32,7 +33,9 @@ CUSTOMER_ACTIONS = frozenset({"cancel"})
 
 def may_act(user: User, order: WorkOrder, action: str) -> bool:
     if user.is_customer:
-        return action in CUSTOMER_ACTIONS
+        # An order the system opened (billing's disconnection) is not the customer's to
+        # cancel, though they see it on their account.
+        return action in CUSTOMER_ACTIONS and order.origin != Origin.SYSTEM
     permission = ACTION_PERMISSION.get(action)
     return permission is not None and user.has_perm(permission)
 

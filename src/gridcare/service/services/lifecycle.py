@@ -104,8 +104,9 @@ def _team(order: WorkOrder, team_id: int | None) -> OrgUnit:
 
 
 #: What the system itself may do to an order (return visits: archive after a rating or
-#: when nobody answered, reopen after a low rating).
-SYSTEM_ACTIONS = frozenset({"archive", "reopen"})
+#: when nobody answered, reopen after a low rating; billing: cancel a disconnection order
+#: the customer's payment made unnecessary).
+SYSTEM_ACTIONS = frozenset({"archive", "reopen", "cancel"})
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ from gridcare.service import sla_rules
 from gridcare.service.choices import CLOSED_STATES, ClockUnit, EventKind
 from gridcare.service.models import (
     Application,
+    Category,
     ClockPause,
     SlaClock,
     SlaPolicy,
@@ -99,9 +100,11 @@ def _start_all(
     # Looked up only when a rule of these clocks depends on it (not for every repair).
     needs_kind = any(r.application_kind and r.clock in kinds for r in rules)
     application_kind = _application_kind(order) if needs_kind else ""
+    needs_category = any(r.category and r.clock in kinds for r in rules)
+    category = _category_code(order) if needs_category else ""
     waiting = order.waiting_since is not None
     for kind in kinds:
-        rule = _rule_for(rules, order, kind, application_kind)
+        rule = _rule_for(rules, order, kind, application_kind, category)
         clock = clocks.get(kind)
         if rule is None or (clock is not None and clock.stopped_at is None):
             continue  # no commitment for this order, or it is already running
@@ -127,8 +130,16 @@ def _application_kind(order: WorkOrder) -> str:
     return found or ""
 
 
+def _category_code(order: WorkOrder) -> str:
+    if order.category_id is None:
+        return ""
+    return (
+        Category.objects.filter(pk=order.category_id).values_list("code", flat=True).first() or ""
+    )
+
+
 def _rule_for(
-    rules: list[SlaRule], order: WorkOrder, clock: str, application_kind: str
+    rules: list[SlaRule], order: WorkOrder, clock: str, application_kind: str, category: str = ""
 ) -> SlaRule | None:
     """The most specific rule of the policy for this clock and order ("" = any)."""
     matching = [
@@ -139,9 +150,15 @@ def _rule_for(
         and r.order_type in ("", order.order_type)
         and r.area_class in ("", order.area_class)
         and r.application_kind in ("", application_kind)
+        and r.category in ("", category)
     ]
     matching.sort(
-        key=lambda r: (bool(r.order_type), bool(r.application_kind), bool(r.area_class)),
+        key=lambda r: (
+            bool(r.order_type),
+            bool(r.category),
+            bool(r.application_kind),
+            bool(r.area_class),
+        ),
         reverse=True,
     )
     return matching[0] if matching else None

@@ -119,6 +119,8 @@ def _clock_name(kind: str) -> str:
         ClockKind.COMPLAINT_REPLY: pgettext("sla notice", "Complaint reply"),
         ClockKind.REPLY: pgettext("sla notice", "Reply to the customer"),
         ClockKind.APPLICATION_STEP: pgettext("sla notice", "Application step"),
+        ClockKind.RECONNECTION: pgettext("sla notice", "Reconnection"),
+        ClockKind.DISCONNECTION: pgettext("sla notice", "Disconnection"),
     }
     return names.get(ClockKind(kind), kind)
 

@@ -63,6 +63,9 @@
   }
 
   var BUILDERS = { daily: stackedDaily, monthly: monthly, tou: touPie, load: loadCurve };
+  // A page's own chart kinds: a script loaded after this one (deferred, before the page's
+  // DOMContentLoaded) calls GridCareCharts.register("kind", build).
+  window.GridCareCharts = { register: function (kind, build) { BUILDERS[kind] = build; } };
 
   function render(root) {
     root.querySelectorAll("[data-chart]").forEach(function (el) {

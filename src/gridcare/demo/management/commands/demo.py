@@ -18,10 +18,21 @@ from django.db import connections
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from gridcare.assistant.services.model import nlu_model
+from gridcare.billing.payments.demo_keys import demo_keys_ensure
 from gridcare.core.errors import DomainError
+from gridcare.demo.assistant import demo_assistant_create
+from gridcare.demo.billing import BILLED_MONTHS, demo_bills_create
 from gridcare.demo.generator import BUILD_STEPS, DemoInfo, demo_build, demo_bureau, demo_find
 from gridcare.demo.logins import BASE_URL, demo_accounts, login_rows
 from gridcare.demo.meter_data import (
@@ -30,6 +41,7 @@ from gridcare.demo.meter_data import (
     demo_reading_days_stored,
     demo_readings_load,
 )
+from gridcare.demo.outages_live import demo_live_outage_create
 from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
 from gridcare.demo.readings import DEMO_DAYS
 from gridcare.demo.reset import demo_reset
@@ -46,6 +58,17 @@ COUNT_LABELS = (
     ("wechat_identities", "WeChat identities"),
     ("work_orders", "work orders (工单: a year, and today's open ones)"),
 )
+
+
+def parse_bill_months(value: str) -> int:
+    """`--bill-months`: 0 (no bills) to 13 (a year and the month before it)."""
+    try:
+        months = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 0 <= months <= BILLED_MONTHS:
+        raise argparse.ArgumentTypeError(f"{months}: from 0 to {BILLED_MONTHS} months")
+    return months
 
 
 def parse_until(value: str) -> dt.date:
@@ -88,6 +111,13 @@ class Command(BaseCommand):
             help=f"days of 15-minute meter readings to load (default {DEMO_DAYS}; 0: none)",
         )
         parser.add_argument(
+            "--bill-months",
+            type=parse_bill_months,
+            default=BILLED_MONTHS,
+            help=f"months of bills and payments ending with the last complete one "
+            f"(default {BILLED_MONTHS}; 0: none)",
+        )
+        parser.add_argument(
             "--until",
             type=parse_until,
             default=None,
@@ -126,9 +156,39 @@ class Command(BaseCommand):
             # Days added to an existing demo follow the seed it was built with.
             seed = info.seed if info.seed is not None else plan.seed
             self._load_readings(console, seed, missing)
+        seed = info.seed if info.seed is not None else plan.seed
+        if options["bill_months"]:
+            self._bill(
+                console,
+                seed,
+                until,
+                with_readings=options["days"] > 0,
+                months=options["bill_months"],
+            )
+        self._live_outage(console, info)
+        self._assistant(console, until)
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
+
+    def _assistant(self, console: Console, until: dt.date) -> None:
+        with console.status("Assistant: the language model and a week of chats with the bot…"):
+            nlu_model()  # trained here on a fresh machine, not on the first chat message
+            played = demo_assistant_create(until=until)
+        if played:
+            console.print(f"Assistant: {played} conversations with the bot (see 智能客服).")
+
+    def _live_outage(self, console: Console, info: DemoInfo) -> None:
+        with console.status("Tripping the live feeder (power events through detection)…"):
+            outage = demo_live_outage_create(tree=info.tree, now=timezone.now())
+        if outage is None:
+            return
+        etr = timezone.localtime(outage.etr_at).strftime("%H:%M") if outage.etr_at else "—"
+        console.print(
+            f"Live outage {outage.number}: {outage.affected_count:,} customers off on "
+            f"{outage.feeder.name if outage.feeder else '—'} since "
+            f"{timezone.localtime(outage.starts_at):%H:%M}, estimated restoration {etr}."
+        )
 
     def _reset(self, console: Console) -> None:
         try:
@@ -140,14 +200,18 @@ class Command(BaseCommand):
             ) from exc
         console.print(f"Deleted the existing demo ({sum(deleted.values()):,} rows).")
 
-    def _build(self, console: Console, plan: DemoPlan, until: dt.date) -> DemoInfo:
-        columns = (
+    @staticmethod
+    def _columns() -> tuple[ProgressColumn, ...]:
+        return (
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
         )
+
+    def _build(self, console: Console, plan: DemoPlan, until: dt.date) -> DemoInfo:
+        columns = self._columns()
         with Progress(*columns, console=console) as progress:
             task = progress.add_task("Building the demo utility", total=len(BUILD_STEPS))
 
@@ -166,13 +230,7 @@ class Command(BaseCommand):
         return info
 
     def _load_readings(self, console: Console, seed: int, wanted: ReadingDays) -> None:
-        columns = (
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-        )
+        columns = self._columns()
         with Progress(*columns, console=console) as progress:
             tasks: dict[str, Any] = {}
 
@@ -196,6 +254,29 @@ class Command(BaseCommand):
             f"{report_counts.get('estimated', 0):,} gap values estimated, "
             f"{len(wanted)} days ({span.strip()})."
         )
+
+    def _bill(
+        self, console: Console, seed: int, until: dt.date, *, with_readings: bool, months: int
+    ) -> None:
+        if settings.PAY_DEMO_GATEWAY:
+            # The demo gateway's keys (both providers' and the merchant's), generated here so
+            # the demo's first payment runs the production code path with them.
+            demo_keys_ensure(settings.PAY_DEMO_KEYS_DIR)
+        with Progress(*self._columns(), console=console) as progress:
+            task = progress.add_task(
+                f"Billing: {months} months of bills and payments", total=months
+            )
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            billed = demo_bills_create(
+                seed=seed, until=until, with_readings=with_readings, months=months, progress=report
+            )
+        if billed:
+            console.print(
+                f"Billing: {len(billed)} months billed, {billed[0]:%Y-%m} – {billed[-1]:%Y-%m}."
+            )
 
     def _report_existing(self, console: Console, info: DemoInfo, plan: DemoPlan) -> None:
         built = (
@@ -249,8 +330,8 @@ class Command(BaseCommand):
         console.print(f"Serving at http://127.0.0.1:{port} (Ctrl-C stops).")
         self.stdout.flush()
         connections.close_all()
-        # The background worker (notifications) runs beside the server, in the same process
-        # group, so the Ctrl-C that stops gunicorn stops it too.
+        # The background worker (notifications) and the outage listener run beside the
+        # server, in the same process group, so the Ctrl-C that stops gunicorn stops them.
         env = dict(os.environ)
         for channel in ("sms", "wechat"):
             env.setdefault(
@@ -258,6 +339,9 @@ class Command(BaseCommand):
                 f"http://127.0.0.1:{port}/_fake-gateway/{channel}/",
             )
         subprocess.Popen([sys.executable, "-m", "gridcare", "worker"], env=env)
+        # The power-event listener too, so `gridcare outages simulate --feeder <code>` trips
+        # a demo feeder live (it waits and reconnects while no broker answers).
+        subprocess.Popen([sys.executable, "-m", "gridcare", "outages", "listen"], env=env)
         argv = [str(gunicorn), "gridcare.wsgi:application", "--bind", f"127.0.0.1:{port}"]
         argv += ["--workers", "2", "--access-logfile", "-"]
         # Replacing this process hands the terminal (and Ctrl-C) straight to gunicorn.
