@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "gridcare.outages",
     "gridcare.service",
     "gridcare.assistant",
+    "gridcare.monitoring",
     "django_tasks",
     "gridcare.core.third_party_apps.TasksDatabaseConfig",  # django_tasks_db, likewise
     "gridcare.portal",
@@ -548,3 +549,12 @@ ASSISTANT_LLM_URL = env_str("GRIDCARE_ASSISTANT_LLM_URL", "").rstrip("/")
 ASSISTANT_LLM_API_KEY = env_secret("GRIDCARE_ASSISTANT_LLM_API_KEY", "")
 ASSISTANT_LLM_MODEL = env_str("GRIDCARE_ASSISTANT_LLM_MODEL", "")
 ASSISTANT_LLM_TIMEOUT_SECONDS = env_parsed("GRIDCARE_ASSISTANT_LLM_TIMEOUT_SECONDS", "3", float)
+
+# --- Monitoring (gridcare.monitoring; docs/architecture.md "Monitoring", docs/kpis.md) ---
+# How often the worker refreshes today's and yesterday's facts, and evaluates alert rules.
+MONITORING_ROLLUP_SECONDS = env_int("GRIDCARE_MONITORING_ROLLUP_SECONDS", 300)
+MONITORING_ALERT_SECONDS = env_int("GRIDCARE_MONITORING_ALERT_SECONDS", 300)
+# How often the duty wall (值班大屏) asks for fresh figures (htmx polling).
+MONITORING_WALL_POLL_SECONDS = env_int("GRIDCARE_MONITORING_WALL_POLL_SECONDS", 15)
+# Where `gridcare report monthly` and the console's downloads write the reports.
+MONITORING_REPORT_DIR = Path(env_str("GRIDCARE_MONITORING_REPORT_DIR", str(DATA_DIR / "reports")))

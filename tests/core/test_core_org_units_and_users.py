@@ -204,9 +204,17 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
     plan = outages | {"outages.add_outage", "outages.change_outage"}
     bots = {"assistant.view_botsession"}
     knowledge = {"assistant.add_faqentry", "assistant.change_faqentry"}
+    wall = {"monitoring.view_wall"}
+    dashboards = wall | {"monitoring.view_dashboards", "monitoring.export_report"}
+    tune = {
+        "monitoring.add_indexversion",
+        "monitoring.view_alertrule",
+        "monitoring.add_alertrule",
+        "monitoring.change_alertrule",
+    }
     expected = {
         "customer": set(),
-        "agent": read | record | log | orders_all | bills | outages | bots,
+        "agent": read | record | log | orders_all | bills | outages | bots | wall,
         "business_hall_clerk": read
         | record
         | log
@@ -214,7 +222,7 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         | bills
         | outages
         | {"customers.add_customer", "customers.change_customer", "billing.add_payment"},
-        "dispatcher": read | record | orders_desk | plan | {"service.dispatch_workorder"},
+        "dispatcher": read | record | orders_desk | plan | {"service.dispatch_workorder"} | wall,
         "field_crew": {"customers.view_account", "grid.view_meter"}
         | orders_view
         | outages
@@ -223,7 +231,8 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         | orders_view
         | bills
         | outages
-        | bots,
+        | bots
+        | dashboards,
         "manager": read
         | record
         | log
@@ -233,6 +242,8 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         | plan
         | bots
         | knowledge
+        | dashboards
+        | tune
         | {"outages.override_notice"}
         | {"core.reveal_pii", "core.view_auditlog", "core.view_calendaryear"},
         "admin": read
@@ -245,6 +256,8 @@ def test_every_role_group_exists_after_migrate_with_exactly_its_permissions() ->
         | plan
         | bots
         | knowledge
+        | dashboards
+        | tune
         | {
             "assistant.add_botturn",
             "outages.override_notice",

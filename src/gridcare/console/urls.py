@@ -13,12 +13,17 @@ from gridcare.console import (
     views_inbox,
     views_intake,
     views_metering,
+    views_monitoring,
+    views_monitoring_alerts,
+    views_monitoring_index,
+    views_monitoring_reports,
     views_notices,
     views_notify,
     views_orders,
     views_outages_board,
     views_outages_planned,
     views_reliability,
+    views_wall,
 )
 
 app_name = "console"
@@ -147,4 +152,32 @@ urlpatterns = [
     re_path(
         r"^outages/(?P<number>TD[0-9]{8,14})/$", views_outages_board.outage_view, name="outage"
     ),
+    # Monitoring: fixed pages first, then the dashboards by name (overview, complaints …).
+    path("monitoring/", views_monitoring.overview_view, name="monitoring"),
+    path("monitoring/wall/", views_wall.wall_view, name="monitoring_wall"),
+    path("monitoring/wall/live/", views_wall.wall_live_view, name="monitoring_wall_live"),
+    path("monitoring/index/", views_monitoring_index.index_view, name="monitoring_index"),
+    path(
+        "monitoring/index/weights/",
+        views_monitoring_index.weights_view,
+        name="monitoring_weights",
+    ),
+    path(
+        "monitoring/scorecards/",
+        views_monitoring_index.scorecards_view,
+        name="monitoring_scorecards",
+    ),
+    path("monitoring/alerts/", views_monitoring_alerts.alerts_view, name="monitoring_alerts"),
+    path(
+        "monitoring/alerts/<slug:code>/",
+        views_monitoring_alerts.alert_rule_view,
+        name="monitoring_alert_rule",
+    ),
+    path("monitoring/reports/", views_monitoring_reports.reports_view, name="monitoring_reports"),
+    path(
+        "monitoring/reports/<str:month>.<str:fmt>",
+        views_monitoring_reports.report_download_view,
+        name="monitoring_report_download",
+    ),
+    path("monitoring/<slug:board>/", views_monitoring.board_view, name="monitoring_board"),
 ]

@@ -71,6 +71,18 @@ VIEW_ASSISTANT = "assistant.view_botsession"
 #: integrator's token, like POST_POWER_EVENTS).
 POST_ASSISTANT_MESSAGES = "assistant.add_botturn"
 EDIT_KNOWLEDGE = ["assistant.add_faqentry", "assistant.change_faqentry"]
+#: Monitoring (monitoring app): the duty wall (值班大屏) for whoever is on duty; dashboards,
+#: scorecards and reports for analysts and managers; index weights and alert rules edited
+#: by managers (each change a new index version, audited).
+VIEW_WALL = "monitoring.view_wall"
+VIEW_DASHBOARDS = "monitoring.view_dashboards"
+EXPORT_REPORTS = "monitoring.export_report"
+EDIT_MONITORING = [
+    "monitoring.add_indexversion",
+    "monitoring.view_alertrule",
+    "monitoring.add_alertrule",
+    "monitoring.change_alertrule",
+]
 _STAFF_READ = [VIEW_CUSTOMER, VIEW_ACCOUNT, VIEW_GRID]
 
 #: Work orders (service app): who handles, who dispatches, who goes out, who supervises.
@@ -87,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         VIEW_BILLING,
         VIEW_OUTAGES,
         VIEW_ASSISTANT,
+        VIEW_WALL,
     ],
     Role.BUSINESS_HALL_CLERK: [
         *_STAFF_READ,
@@ -106,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         DISPATCH_ORDERS,
         VIEW_OUTAGES,
         *PLAN_OUTAGES,
+        VIEW_WALL,
     ],
     Role.FIELD_CREW: [VIEW_ACCOUNT, VIEW_GRID, VIEW_ORDERS, WORK_ORDERS, VIEW_OUTAGES],
     Role.ANALYST: [
@@ -115,6 +129,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         VIEW_BILLING,
         VIEW_OUTAGES,
         VIEW_ASSISTANT,
+        VIEW_WALL,
+        VIEW_DASHBOARDS,
+        EXPORT_REPORTS,
     ],
     Role.MANAGER: [
         *_STAFF_READ,
@@ -132,6 +149,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         OVERRIDE_OUTAGE_NOTICE,
         VIEW_ASSISTANT,
         *EDIT_KNOWLEDGE,
+        VIEW_WALL,
+        VIEW_DASHBOARDS,
+        EXPORT_REPORTS,
+        *EDIT_MONITORING,
     ],
     Role.ADMIN: [
         *_STAFF_READ,
@@ -159,6 +180,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         POST_ASSISTANT_MESSAGES,
         VIEW_ASSISTANT,
         *EDIT_KNOWLEDGE,
+        VIEW_WALL,
+        VIEW_DASHBOARDS,
+        EXPORT_REPORTS,
+        *EDIT_MONITORING,
     ],
 }
 
