@@ -74,14 +74,14 @@ def sla_clocks_stopped_by_unit(
     rows = (
         SlaClock.objects.filter(stopped_at__gte=start, stopped_at__lt=end)
         .filter(~Q(stopped_by__in=ended) | late)
-        .values(unit=F("order__org_unit_id"))
+        .values(unit_id=F("order__org_unit_id"))
         .annotate(
             total=Count("pk"),
             met=Count("pk", filter=~Q(stopped_by__in=ended) & ~late),
         )
         .order_by()
     )
-    return {row["unit"]: (row["met"], row["total"]) for row in rows}
+    return {row["unit_id"]: (row["met"], row["total"]) for row in rows}
 
 
 def ratings_by_unit(*, start: dt.datetime, end: dt.datetime) -> dict[int, tuple[int, int]]:
@@ -90,10 +90,10 @@ def ratings_by_unit(*, start: dt.datetime, end: dt.datetime) -> dict[int, tuple[
         ReturnVisit.objects.filter(
             rating__isnull=False, responded_at__gte=start, responded_at__lt=end
         )
-        .values(unit=F("order__org_unit_id"))
+        .values(unit_id=F("order__org_unit_id"))
         .annotate(
             rated=Count("pk"), satisfied=Count("pk", filter=Q(rating__gte=SATISFIED_MIN_RATING))
         )
         .order_by()
     )
-    return {row["unit"]: (row["satisfied"], row["rated"]) for row in rows}
+    return {row["unit_id"]: (row["satisfied"], row["rated"]) for row in rows}

@@ -39,13 +39,15 @@ def handle(options: dict[str, Any], out: Any) -> None:
     now = _now(options.get("now"))
     fired = alerts_evaluate(now=now)
     # rich writes partial lines; Django's OutputWrapper would end each with a newline.
-    console = Console(file=cast(IO[str], out._out), soft_wrap=True, highlight=False)
+    console = Console(file=cast(IO[str], out._out), width=160, highlight=False)
     if not fired:
         console.print(f"No alert fired at {timezone.localtime(now):%Y-%m-%d %H:%M}.")
         return
     table = Table(title=f"Alerts fired at {timezone.localtime(now):%Y-%m-%d %H:%M}")
     for column in ("rule", "subject", "value", "baseline", "threshold", "window", "notified"):
-        table.add_column(column, justify="right" if column in {"value", "baseline"} else "left")
+        table.add_column(
+            column, justify="right" if column in {"value", "baseline"} else "left", no_wrap=True
+        )
     for firing in fired:
         table.add_row(
             firing.rule.code,

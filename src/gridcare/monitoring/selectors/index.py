@@ -111,7 +111,7 @@ def kpi_score(value: float, target: float | Decimal, floor: float | Decimal) -> 
     >>> kpi_score(90, 95, 70)
     80.0
     >>> kpi_score(3, 1, 10)   # lower is better
-    77.77777777777777
+    77.77777777777779
     >>> kpi_score(120, 95, 70)
     100.0
     """
