@@ -170,6 +170,9 @@ def test_a_past_month_keeps_the_version_it_was_scored_with(world: World) -> None
         ([("csat", "100", "95", "95")], "monitoring.index.target_equals_floor"),
         ([("csat", "abc", "95", "70")], "monitoring.index.not_a_number"),
         ([], "monitoring.index.empty"),
+        ([("csat", "50", "70", "95"), ("fcr", "50", "85", "50")], "monitoring.index.direction"),
+        ([("csat", "50", "95", "70"), ("hall_service", "50", "60", "600")],
+         "monitoring.index.neutral_kpi"),
     ],
 )  # fmt: skip
 def test_bad_versions_are_refused_with_a_code(world: World, weights, code) -> None:  # type: ignore[no-untyped-def]

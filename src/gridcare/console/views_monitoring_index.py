@@ -16,10 +16,11 @@ from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import BadParameter, parse_date, parse_text
 from gridcare.core.roles import VIEW_DASHBOARDS
 from gridcare.core.web import staff_required
-from gridcare.monitoring.metrics import CATALOGUE, Kind
+from gridcare.monitoring.metrics import BY_CODE, CATALOGUE, Kind
 from gridcare.monitoring.selectors.facts import Period
 from gridcare.monitoring.selectors.index import (
     IndexScore,
+    channel_label,
     index_by_channel,
     index_by_child,
     index_for,
@@ -97,6 +98,7 @@ def index_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "score": index_for(unit, period),
         "children": children,
         "channels": channels,
+        "channel_rows": [(code, channel_label(code), s) for code, s in channels.channels],
         "trend": trend,
         "charts": index_charts(trend, children, channels),
     }
@@ -109,7 +111,7 @@ def _form_rows(version: Any, posted: Any = None) -> list[dict[str, Any]]:
     current = {w.kpi: w for w in version.weights.all()} if version else {}
     rows = []
     for entry in CATALOGUE:
-        if entry.kind is Kind.COUNT:
+        if entry.kind is Kind.COUNT or entry.higher_is_better is None:
             continue
         weight = current.get(entry.code)
         row = {"kpi": entry, "weight": "", "target": "", "floor": ""}
@@ -145,6 +147,10 @@ def weights_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
     can_edit = request.user.has_perm(ADD_VERSION)
     context: dict[str, Any] = {
         "in_force": in_force,
+        "in_force_rows": [
+            (BY_CODE[w.kpi].label if w.kpi in BY_CODE else w.kpi, w)
+            for w in (in_force.weights.all() if in_force else [])
+        ],
         "versions": index_versions(),
         "can_edit": can_edit,
         "saved": request.GET.get("saved", ""),

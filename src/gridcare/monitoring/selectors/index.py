@@ -23,6 +23,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from gridcare.core.models import OrgUnit
+from gridcare.customers.choices import InteractionChannel
 from gridcare.monitoring.metrics import BY_CODE, ONLINE_CHANNELS, Kind, kpi
 from gridcare.monitoring.models import IndexVersion, IndexWeight
 from gridcare.monitoring.selectors.facts import (
@@ -34,6 +35,7 @@ from gridcare.monitoring.selectors.facts import (
     kpi_value,
     value_from_sums,
 )
+from gridcare.service.choices import Origin
 
 ONLINE, OFFLINE = "online", "offline"
 
@@ -201,6 +203,14 @@ def index_by_child(unit: OrgUnit, period: Period) -> list[Ranked]:
 def channel_capable(code: str) -> bool:
     """Whether the KPI's facts carry the channel a contact or order came through."""
     return bool(BY_CODE[code].channel_is)
+
+
+def channel_label(channel: str) -> str:
+    """A channel's name: an order origin's or a contact channel's (the facts hold both)."""
+    for choices in (Origin, InteractionChannel):
+        if channel in choices.values:
+            return str(choices(channel).label)
+    return channel
 
 
 def channel_group(channel: str) -> str:

@@ -61,6 +61,15 @@ def _clean_rows(weights: Sequence[WeightRow]) -> list[tuple[str, Decimal, Decima
                 field="weights",
                 kpi=code,
             )
+        if entry.higher_is_better is None:
+            # A duration that is neither good nor bad (a hall visit's service time) has no
+            # target to score against.
+            raise DomainError(
+                "monitoring.index.neutral_kpi",
+                f"该指标没有好坏方向，不能计入指数：{code}",
+                field="weights",
+                kpi=code,
+            )
         if code in seen:
             raise DomainError(
                 "monitoring.index.duplicate_kpi", f"指标重复：{code}", field="weights", kpi=code
@@ -83,6 +92,15 @@ def _clean_rows(weights: Sequence[WeightRow]) -> list[tuple[str, Decimal, Decima
                 field="weights",
                 kpi=code,
             )
+        if (target > floor) != entry.higher_is_better:
+            raise DomainError(
+                "monitoring.index.direction",
+                f"{code} "
+                + ("越高越好，目标值应高于底线值" if entry.higher_is_better
+                   else "越低越好，目标值应低于底线值"),
+                field="weights",
+                kpi=code,
+            )  # fmt: skip
         rows.append((code, weight, target, floor))
     total = sum((row[1] for row in rows), Decimal(0))
     if total != TOTAL:

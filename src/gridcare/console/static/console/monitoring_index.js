@@ -13,7 +13,7 @@
       series: [{
         name: d.labels.index, type: "line", data: d.totals, connectNulls: false,
         areaStyle: { opacity: 0.12 }, itemStyle: { color: "#2a9d8f" },
-        markLine: { silent: true, symbol: "none", data: [{ yAxis: 80 }], lineStyle: { type: "dashed", color: "#aaa" } },
+        markLine: { silent: true, symbol: "none", label: { show: false }, data: [{ yAxis: 80 }], lineStyle: { type: "dashed", color: "#aaa" } },
       }],
     };
   }
@@ -27,7 +27,7 @@
       grid: { left: 96, right: 24, top: 8, bottom: 24 },
       xAxis: { type: "value", min: 0, max: 100 },
       yAxis: { type: "category", data: names },
-      series: [{ name: d.labels.index, type: "bar", data: totals, itemStyle: { color: "#457b9d" }, label: { show: true, position: "right" } }],
+      series: [{ name: d.labels.index, type: "bar", barMaxWidth: 22, data: totals, itemStyle: { color: "#457b9d" }, label: { show: true, position: "right" } }],
     };
   }
 
