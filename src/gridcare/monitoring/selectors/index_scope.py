@@ -1,0 +1,30 @@
+"""Which org unit a monitoring page shows: one in the user's scope, by code."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gridcare.core.errors import NotFound
+from gridcare.core.models import OrgUnit, User
+from gridcare.core.selectors import org_unit_scope_root, org_units_in_scope
+
+
+def scope_units(user: User) -> QuerySet[OrgUnit]:
+    return org_units_in_scope(user)
+
+
+def scope_unit(*, user: User, code: str) -> OrgUnit:
+    """The unit `code` (the user's scope root when empty); outside the scope or unknown:
+    NotFound, as every console page answers an org it does not show."""
+    units = org_units_in_scope(user)
+    if code:
+        found = units.filter(code=code).first()
+        if found is None:
+            raise NotFound("monitoring.org.not_found", "机构不存在或不在您的管辖范围内")
+        return found
+    if user.org_unit is not None:
+        return org_unit_scope_root(user.org_unit)
+    top = units.filter(parent__isnull=True).order_by("code").first()
+    if top is None:
+        raise NotFound("monitoring.org.not_found", "机构不存在或不在您的管辖范围内")
+    return top
