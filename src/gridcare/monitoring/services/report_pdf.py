@@ -81,7 +81,8 @@ def _widths(table: Table) -> tuple[float, ...]:
     count = len(table.columns)
     if count == 1:
         return (PAGE_WIDTH,)
-    first = min(58.0, PAGE_WIDTH * 0.34)
+    # A wide table gives its first column (names) less room than a narrow one.
+    first = 58.0 if count <= 4 else 36.0
     rest = (PAGE_WIDTH - first) / (count - 1)
     return (first, *([rest] * (count - 1)))
 

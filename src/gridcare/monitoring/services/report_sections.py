@@ -234,7 +234,7 @@ def hall_table(unit: OrgUnit | None, period: Period) -> Table:
         _("Business-hall times"),
         [Column(_("Measure")), Column(_("Visits"), Fmt.COUNT), Column(_("Minutes"), Fmt.MINUTES)],
     )
-    for code, title in (("hall_wait", _("Waiting")), ("hall_service", _("Service"))):
+    for code, title in (("hall_wait", _("Waiting time")), ("hall_service", _("Service time"))):
         value = kpi_value(code, unit=unit, period=period)
         if not value.available:
             table.rows.append([title, NOT_AVAILABLE, NOT_AVAILABLE])
