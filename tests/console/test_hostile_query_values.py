@@ -39,6 +39,8 @@ CONSOLE_PAGES = {
     "/console/notifications/": ["q", "status", "channel", "page"],
     "/console/notifications/templates/": ["published"],
     "/console/login/": ["next"],
+    "/console/monitoring/reports/": ["org"],
+    "/console/monitoring/reports/2026-11.pdf": ["org"],
 }
 PORTAL_PAGES = {
     "/portal/accounts/": ["x"],

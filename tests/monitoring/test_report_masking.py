@@ -1,0 +1,87 @@
+"""Personal data in the report: a customer's open complaint is listed with the masked
+name and mobile only; the clear name, mobile, ID number and address appear nowhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from gridcare.monitoring.services.report_data import report_monthly_data
+from gridcare.monitoring.services.report_pdf import report_pdf
+from gridcare.service.models import WorkOrder
+from gridcare.service.services import OrderDraft, order_create
+from gridcare.testing.personas import ACCOUNT_A, ALICE_ID_NUMBER, ALICE_MOBILE, World
+from tests.monitoring.pdf_text import pdf_text
+from tests.monitoring.report_support import MONTH, november_facts
+
+ADDRESS = "华师路 12 号 3 栋 501"
+CLEAR = ["张三丰", ALICE_MOBILE, ALICE_ID_NUMBER, ADDRESS, "华师路"]
+
+
+@pytest.fixture
+def open_complaint(world: World) -> WorkOrder:
+    november_facts(world)
+    draft = OrderDraft(
+        order_type="complaint",
+        origin="web",
+        title="抢修人员态度差",
+        account_number=ACCOUNT_A,
+        category_code="service.attitude",
+        address=ADDRESS,
+        contact_mobile=ALICE_MOBILE,
+    )
+    order = order_create(actor=world.users["alice"], draft=draft)
+    # Accepted in November (the test writes the row: the service stamps "now").
+    november = dt.datetime(2026, 11, 12, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    WorkOrder.objects.filter(pk=order.pk).update(created_at=november)
+    return order
+
+
+def _cells(world: World) -> list[str]:
+    report = report_monthly_data(month=MONTH, org_unit=world.bureau)
+    return [
+        t.text_at(i, j)
+        for s in report.sections
+        for t in s.tables
+        for i in range(len(t.rows))
+        for j in range(len(t.columns))
+    ]
+
+
+def test_the_open_complaint_is_listed_masked(world: World, open_complaint: WorkOrder) -> None:
+    with translation.override("en"):
+        report = report_monthly_data(month=MONTH, org_unit=None)
+    listed = next(t for s in report.sections for t in s.tables if t.key == "open_complaints")
+    assert listed.rows == [
+        [open_complaint.number, "Attitude", "张*丰", "138****0001", "Accepted", "no"]
+    ]
+
+
+def test_no_personal_data_in_clear_in_the_content_or_the_pdf(
+    world: World, open_complaint: WorkOrder
+) -> None:
+    cells = _cells(world)
+    assert "张*丰" in cells
+    assert "138****0001" in cells
+    for clear in CLEAR:
+        assert not any(clear in cell for cell in cells), clear
+    text = pdf_text(report_pdf(report_monthly_data(month=MONTH, org_unit=None)))
+    assert "张*丰" in text
+    assert "138****0001" in text
+    assert open_complaint.number in text
+    for clear in CLEAR:
+        assert clear not in text, clear
+
+
+def test_a_complaint_of_another_month_or_station_is_not_listed(
+    world: World, open_complaint: WorkOrder
+) -> None:
+    report = report_monthly_data(month=MONTH, org_unit=world.station_2)
+    listed = next(t for s in report.sections for t in s.tables if t.key == "open_complaints")
+    assert listed.rows == []
+    october = report_monthly_data(month=dt.date(2026, 10, 1), org_unit=None)
+    listed = next(t for s in october.sections for t in s.tables if t.key == "open_complaints")
+    assert listed.rows == []
