@@ -436,7 +436,12 @@ class OrderDrafter:
                     kind, "", "", at, "", order.rating_comment, True, {"rating": order.rating}
                 )
             elif kind == "contact":
-                event = Event(EventKind.NOTE, "", "", at, role, "已电话联系客户，了解诉求", False)
+                # Marked as a contact (as `order_contact_record` writes it): it stops the
+                # complaint's first-contact clock.
+                event = Event(
+                    EventKind.NOTE, "", "", at, role, "已电话联系客户，了解诉求", False,
+                    {"contact": True},
+                )  # fmt: skip
             elif kind == EventKind.ARCHIVE:
                 order.closed_at = at
             order.events.append(event)

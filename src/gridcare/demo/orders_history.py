@@ -2,9 +2,9 @@
 
 Thousands of rows would take minutes through the one-order services, so the drafted year
 (`orders_draft`) is written with `bulk_create`; numbers follow intake's format (acceptance
-date + row id). History orders carry no SLA clock rows: clocks belong to the SLA rules
-(another module's model, still settling), and an archived order's clocks would only restate
-its events, which hold every time.
+date + row id). Before writing, the monitoring story is laid over the draft
+(`history_story`); after, the orders' SLA clocks are derived from their events
+(`history_clocks`) and the year's contacts written (`history_contacts`), all in bulk.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from django.db.models.functions import Cast, Concat, LPad
 
 from gridcare.core.models import User
 from gridcare.customers.services import interaction_record
+from gridcare.demo.history_clocks import history_clocks_create
+from gridcare.demo.history_contacts import history_contacts_create
+from gridcare.demo.history_story import story_apply
 from gridcare.demo.orders_draft import HistoryOrder, OrderDrafter, Premise, history_size
 from gridcare.demo.orders_world import (
     CHUNK,
@@ -47,6 +50,8 @@ class OrdersResult:
     history: int = 0
     events: int = 0
     visits: int = 0
+    clocks: int = 0
+    contacts: int = 0
     live: list[WorkOrder] = field(default_factory=list)
 
 
@@ -61,8 +66,10 @@ def history_orders_create(
     featured: Premise | None = None,
 ) -> OrdersResult:
     """Draft the year up to `end` and bulk-insert it with events and return visits."""
-    drafts = OrderDrafter(seed=plan.seed, until=until, premises=premises, end=end).draft(
-        history_size(plan.factor)
+    drafter = OrderDrafter(seed=plan.seed, until=until, premises=premises, end=end)
+    drafts = drafter.draft(history_size(plan.factor))
+    story_apply(
+        drafts, seed=plan.seed, until=until, end=end, storms=drafter.storms, premises=premises
     )
     if featured is not None:
         _feature(drafts, featured)
@@ -101,9 +108,18 @@ def history_orders_create(
             visits.append(_visit_row(order, draft, seed=plan.seed))
     WorkOrderEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
     ReturnVisit.objects.bulk_create(visits, batch_size=BATCH_SIZE)
+    codes = {pk: code for code, pk in categories.items()}
+    clocks = history_clocks_create(orders, drafts, codes)
+    contacts = history_contacts_create(
+        seed=plan.seed, until=until, tree=tree, handlers=handlers, premises=premises,
+        orders=orders, drafts=drafts, featured=featured,
+    )  # fmt: skip
     if featured is not None:
         _featured_timeline(orders, drafts, featured)
-    return OrdersResult(history=len(orders), events=len(events), visits=len(visits))
+    return OrdersResult(
+        history=len(orders), events=len(events), visits=len(visits), clocks=clocks,
+        contacts=contacts,
+    )  # fmt: skip
 
 
 def _numbers_set(orders: list[WorkOrder], drafts: list[HistoryOrder]) -> None:

@@ -10,7 +10,8 @@ units and the demo customer login. The audit log is evidence and stays, with a
 rows to a demo account (bills…), the PROTECT error aborts the whole reset and nothing is
 deleted.
 
-The demo's import batches go too, so the rebuilt demo loads its readings again (its 台区
+The demo's monitoring facts and alert firings go too (with the rollup's marks of days that
+no fact is left on). The demo's import batches go too, so the rebuilt demo loads its readings again (its 台区
 statistics went with the transformers); re-imported days replace the stored ones.
 """
 
@@ -32,6 +33,7 @@ from gridcare.demo.plan import DEMO_CUSTOMER_MOBILE
 from gridcare.grid.models import Feeder, Meter, Substation, Transformer
 from gridcare.metering.choices import ImportSource
 from gridcare.metering.models import ImportBatch
+from gridcare.monitoring.models import AlertFiring, Fact, RollupDay
 from gridcare.service.models import WorkOrder
 
 #: Keeps `pk IN (…)` lists well under every backend's parameter limit.
@@ -74,6 +76,14 @@ def _billing_delete(accounts: QuerySet[Account], deleted: Counter[str]) -> None:
     _delete(billing.BillingRun.objects.filter(bills__isnull=True, holds__isnull=True), deleted)
 
 
+def _monitoring_delete(unit_ids: list[int], deleted: Counter[str]) -> None:
+    """The demo's facts and alert firings, and the build marks of days left with no facts
+    (the org units' cascade would take the facts too, but uncounted and slower)."""
+    _delete(AlertFiring.objects.filter(org_unit__in=unit_ids), deleted)
+    _delete(Fact.objects.filter(org_unit__in=unit_ids), deleted)
+    _delete(RollupDay.objects.exclude(day__in=Fact.objects.values("day")), deleted)
+
+
 def demo_reset() -> dict[str, int]:
     """Delete the demo; returns rows deleted per model label (empty if there was none)."""
     bureau = demo_bureau()
@@ -85,6 +95,7 @@ def demo_reset() -> dict[str, int]:
     customer_ids = sorted(set(accounts.values_list("customer_id", flat=True)))
     premise_ids = sorted(set(accounts.values_list("premise_id", flat=True)))
     deleted: Counter[str] = Counter()
+    _monitoring_delete(unit_ids, deleted)
     # Work orders first (they hold accounts, teams and logins); merged children point at
     # their parent with PROTECT, so the links go before the rows.
     orders = WorkOrder.objects.filter(org_unit__in=unit_ids)

@@ -41,6 +41,7 @@ from gridcare.demo.meter_data import (
     demo_reading_days_stored,
     demo_readings_load,
 )
+from gridcare.demo.monitoring import demo_monitoring_build
 from gridcare.demo.outages_live import demo_live_outage_create
 from gridcare.demo.plan import DEFAULT_SEED, DemoPlan, parse_size
 from gridcare.demo.readings import DEMO_DAYS
@@ -167,6 +168,7 @@ class Command(BaseCommand):
             )
         self._live_outage(console, info)
         self._assistant(console, until)
+        self._monitoring(console, until)
         self._print_logins(console, info, options["port"])
         if not options["no_serve"]:
             self._serve(console, options["port"])
@@ -177,6 +179,21 @@ class Command(BaseCommand):
             played = demo_assistant_create(until=until)
         if played:
             console.print(f"Assistant: {played} conversations with the bot (see 智能客服).")
+
+    def _monitoring(self, console: Console, until: dt.date) -> None:
+        with Progress(*self._columns(), console=console) as progress:
+            task = progress.add_task("Monitoring: the year's daily facts", total=1)
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress.update(
+                    task, description=f"Monitoring: {stage}", completed=done, total=total
+                )
+
+            rows, fired = demo_monitoring_build(until=until, progress=report)
+        console.print(
+            f"Monitoring: {rows:,} daily facts up to {until}, {fired} alert(s) fired "
+            "(see 值班大屏 and 告警)."
+        )
 
     def _live_outage(self, console: Console, info: DemoInfo) -> None:
         with console.status("Tripping the live feeder (power events through detection)…"):
