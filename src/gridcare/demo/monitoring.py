@@ -13,8 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from gridcare.demo.orders_draft import HISTORY_DAYS
-from gridcare.monitoring.models import AlertFiring
 from gridcare.demo.plan import LOCAL_TZ
+from gridcare.monitoring.models import AlertFiring
 from gridcare.monitoring.services.alerts import alerts_evaluate
 from gridcare.monitoring.services.rollup import facts_rebuild
 from gridcare.monitoring.services.sources import SOURCES
