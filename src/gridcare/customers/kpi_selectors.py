@@ -58,22 +58,11 @@ def _inbound(start: dt.date, end: dt.date) -> QuerySet[Interaction]:
 
 def contacts_by_day(start: dt.date, end: dt.date) -> list[GroupedRow]:
     """Inbound contacts (the customer reached us) per local day: channel = interaction
-    channel, key = direction ("inbound"), n = contacts. Outbound entries (notices sent,
-    call-backs) are not contact volume; notify_delivery measures the notices."""
-    return grouped(
-        _inbound(start, end),
-        day=local_day("occurred_at"),
-        unit=contact_unit(root_unit_id()),
-        channel=F("channel"),
-        key=F("direction"),
-        n=Count("pk"),
-    )
-
-
-def repeat_contacts_by_day(start: dt.date, end: dt.date) -> list[GroupedRow]:
-    """Inbound contacts per local day (d) and those whose customer had another inbound
-    contact in the 30 days before it (n): channel = interaction channel. The look-back is
-    an EXISTS on the (customer, -occurred_at) timeline index."""
+    channel, key = direction ("inbound"), d = contacts, n = repeats: contacts whose
+    customer had another inbound contact in the 30 days before (an EXISTS on the
+    (customer, -occurred_at) timeline index). One scan serves both the contact volume and
+    the repeat rate. Outbound entries (notices sent, call-backs) are no contact volume;
+    notify_delivery measures the notices."""
     before = Interaction.objects.filter(
         customer_id=OuterRef("customer_id"),
         direction=InteractionDirection.INBOUND,
@@ -86,6 +75,7 @@ def repeat_contacts_by_day(start: dt.date, end: dt.date) -> list[GroupedRow]:
         day=local_day("occurred_at"),
         unit=contact_unit(root_unit_id()),
         channel=F("channel"),
+        key=F("direction"),
         n=Count("pk", filter=Q(repeat=True)),
         d=Count("pk"),
     )

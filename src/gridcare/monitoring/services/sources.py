@@ -126,14 +126,12 @@ def ratings_source(start: dt.date, end: dt.date) -> list[FactRow]:
 
 
 def contacts_source(start: dt.date, end: dt.date) -> list[FactRow]:
-    """contacts and repeat_contacts."""
+    """contacts (n = inbound contacts) and repeat_contacts (n repeats of d contacts), from
+    one grouped scan of the contacts."""
+    rows = _rows("customers", CUSTOMERS, "contacts_by_day", start, end)
     return [
-        *_facts("contacts", _rows("customers", CUSTOMERS, "contacts_by_day", start, end)),
-        *_facts(
-            "repeat_contacts",
-            _rows("customers", CUSTOMERS, "repeat_contacts_by_day", start, end),
-            key=False,
-        ),
+        *[fact._replace(n=fact.d, d=0) for fact in _facts("contacts", rows)],
+        *_facts("repeat_contacts", rows, key=False),
     ]
 
 
