@@ -10,6 +10,7 @@ from gridcare.core.api_support import install_error_handlers
 from gridcare.core.calendar_api import router as calendar_router
 from gridcare.customers.api import accounts_router, customers_router
 from gridcare.metering.api import router as metering_router
+from gridcare.monitoring.api import router as monitoring_router
 from gridcare.outages.api import router as outages_router
 from gridcare.outages.api_events import router as outage_events_router
 from gridcare.outages.api_search import router as outage_search_router
@@ -39,3 +40,4 @@ api.add_router("/outages", outages_router)
 api.add_router("/outages", outage_search_router)
 api.add_router("/assistant", assistant_router)
 api.add_router("/assistant", assistant_kb_router)
+api.add_router("/monitoring", monitoring_router)

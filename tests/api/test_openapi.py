@@ -86,6 +86,8 @@ ENDPOINTS = {
     ("get", "/assistant/faq/{code}"),
     ("put", "/assistant/faq/{code}"),
     ("get", "/assistant/unanswered"),
+    # Monitoring: the KPI catalogue (issue 28).
+    ("get", "/monitoring/kpis"),
 }
 PUBLIC = {("post", "/auth/login")}
 #: Open to everyone, credentials optional (the public outage search): `{}` leads the list.

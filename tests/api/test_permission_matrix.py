@@ -603,6 +603,35 @@ ENDPOINTS += [
     ),
 ]
 
+# --- Monitoring (issue 28): the KPI catalogue for dashboards' readers ---
+
+DASHBOARD_READERS = ("analyst", "manager", "admin")
+KPIS = "/monitoring/kpis?from=2026-03-01&to=2026-03-31"
+
+ENDPOINTS += [
+    Endpoint(
+        "GET /monitoring/kpis",
+        "GET",
+        "/monitoring/kpis",
+        table(403, **each(DASHBOARD_READERS, 200)),
+        fixed(KPIS),
+    ),
+    Endpoint(
+        "GET /monitoring/kpis?org=S2",
+        "GET",
+        "/monitoring/kpis",
+        table(403, **each(DASHBOARD_READERS, 200)),
+        fixed(KPIS + "&org=S2"),
+    ),
+    Endpoint(
+        "GET /monitoring/kpis?org={missing}",
+        "GET",
+        "/monitoring/kpis",
+        table(403, **each(DASHBOARD_READERS, 404)),
+        fixed(KPIS + "&org=NOPE"),
+    ),
+]
+
 
 def _cells() -> list[Any]:
     cells = []

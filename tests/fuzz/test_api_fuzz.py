@@ -106,6 +106,9 @@ KIND_DEPENDENT |= {
     # (a console path word), are 400s the document states in words only.
     ("POST", "/api/v1/assistant/faq"),
     ("PUT", "/api/v1/assistant/faq/{code}"),
+    # Monitoring KPIs (issue 28): a reversed period, one longer than three years and a
+    # calendar-invalid date (2026-02-30) are 400s stated in the parameters' text.
+    ("GET", "/api/v1/monitoring/kpis"),
 }
 
 

@@ -102,6 +102,8 @@ class BotSession(models.Model):
         indexes = [
             models.Index(fields=["channel", "sender", "status"]),
             models.Index(fields=["-last_at"]),
+            # The monitoring rollup reads the conversations started in a range of days.
+            models.Index(fields=["started_at"], name="assistant_session_started"),
         ]
 
     def __str__(self) -> str:

@@ -336,6 +336,12 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["account", "-created_at"]),
+            # The monitoring rollup reads the payments made in a range of days.
+            models.Index(
+                fields=["paid_at"],
+                condition=Q(paid_at__isnull=False),
+                name="billing_payment_paid_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -348,7 +348,11 @@ class Interaction(models.Model):
         verbose_name = _("interaction")
         verbose_name_plural = _("interactions")
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-occurred_at"], name="customers_timeline")]
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="customers_timeline"),
+            # The monitoring rollup reads a range of days (customers.kpi_selectors).
+            models.Index(fields=["occurred_at"], name="customers_interaction_at"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],

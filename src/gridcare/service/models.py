@@ -174,6 +174,12 @@ class WorkOrder(models.Model):
             models.Index(fields=["team", "state"], name="order_team_state"),
             models.Index(fields=["account", "-created_at"], name="order_account"),
             models.Index(fields=["transformer", "-created_at"], name="order_transformer"),
+            # The monitoring rollup reads the orders resolved in a range of days.
+            models.Index(
+                fields=["resolved_at"],
+                condition=models.Q(resolved_at__isnull=False),
+                name="order_resolved_at",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -347,6 +353,12 @@ class SlaClock(models.Model):
                 condition=models.Q(provisional=True, stopped_at__isnull=True),
                 name="sla_clock_provisional",
             ),
+            # The monitoring rollup reads the clocks stopped in a range of days.
+            models.Index(
+                fields=["stopped_at"],
+                condition=models.Q(stopped_at__isnull=False),
+                name="sla_clock_stopped",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -460,6 +472,14 @@ class ReturnVisit(models.Model):
 
     class Meta:
         ordering = ["sent_at", "id"]
+        # The monitoring rollup reads the visits rated in a range of days.
+        indexes = [
+            models.Index(
+                fields=["responded_at"],
+                condition=models.Q(responded_at__isnull=False),
+                name="visit_responded_at",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order"],
