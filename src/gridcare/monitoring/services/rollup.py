@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gridcare.monitoring.models import Fact, RollupDay
@@ -55,17 +55,18 @@ def facts_rebuild(
     if end < start:
         raise ValueError("end before start")
     chosen = list(sources) if sources is not None else _sources()
-    rows: list[FactRow] = []
-    for source in chosen:
-        if progress:
-            progress(getattr(source, "__name__", "source"))
-        rows.extend(source(start, end))
-    facts = _merged(r for r in rows if start <= r.day <= end)
-    per_day: dict[dt.date, int] = {}
-    for fact in facts:
-        per_day[fact.day] = per_day.get(fact.day, 0) + 1
     now = timezone.now()
     with transaction.atomic():
+        _without_jit()
+        rows: list[FactRow] = []
+        for source in chosen:
+            if progress:
+                progress(getattr(source, "__name__", "source"))
+            rows.extend(source(start, end))
+        facts = _merged(r for r in rows if start <= r.day <= end)
+        per_day: dict[dt.date, int] = {}
+        for fact in facts:
+            per_day[fact.day] = per_day.get(fact.day, 0) + 1
         Fact.objects.filter(day__gte=start, day__lte=end).delete()
         Fact.objects.bulk_create(facts, batch_size=BATCH)
         RollupDay.objects.filter(day__gte=start, day__lte=end).delete()
@@ -74,6 +75,15 @@ def facts_rebuild(
             [RollupDay(day=day, built_at=now, rows=per_day.get(day, 0)) for day in days]
         )
     return len(facts)
+
+
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiler spends seconds compiling the sources' grouped queries
+    (measured: 3 s of compile for a 31-day chunk that runs in under 2 s without it); the
+    queries are index range scans that gain nothing from it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
 
 
 def rollup_periodic() -> None:
