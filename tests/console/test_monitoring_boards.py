@@ -90,9 +90,7 @@ def test_bad_dates_are_a_400_with_a_code_and_a_chinese_message(
     assert any("\u4e00" <= ch <= "\u9fff" for ch in page)
 
 
-def test_the_default_period_is_the_last_30_days_ending_yesterday(
-    world: World, client_for
-) -> None:
+def test_the_default_period_is_the_last_30_days_ending_yesterday(world: World, client_for) -> None:
     page = client_for("analyst").get("/console/monitoring/").content.decode()
     end = yesterday()
     assert f'value="{end.isoformat()}"' in page
@@ -108,7 +106,9 @@ def test_the_overview_drills_from_bureau_to_station_to_team_to_orders(
     built(day)
     client = client_for("manager")
     bureau = client.get("/console/monitoring/").content.decode()
-    assert "?from=" in bureau and "org=S1" in bureau and "org=S2" in bureau
+    assert "?from=" in bureau
+    assert "org=S1" in bureau
+    assert "org=S2" in bureau
     assert 'data-kind="orders"' not in bureau
     station = client.get("/console/monitoring/", {"org": "S1"}).content.decode()
     assert "org=T1" in station
@@ -123,7 +123,8 @@ def test_the_complaint_board_links_each_category_to_its_complaints(
     world: World, client_for
 ) -> None:
     leaf = Category.objects.filter(order_type="complaint", parent__isnull=False).first()
-    assert leaf is not None and leaf.parent is not None
+    assert leaf is not None
+    assert leaf.parent is not None
     fact("complaints", world.team_1, yesterday(), n=3, channel="web", key=leaf.code)
     page = client_for("analyst").get("/console/monitoring/complaints/").content.decode()
     assert f'data-code="{leaf.parent.code}"' in page
@@ -157,14 +158,17 @@ def test_the_order_list_filters_by_unit_and_category_for_the_drill_down(
     world: World, client_for
 ) -> None:
     leaf = Category.objects.filter(order_type="complaint", parent__isnull=False).first()
-    assert leaf is not None and leaf.parent is not None
+    assert leaf is not None
+    assert leaf.parent is not None
     complaint = _order(world, category=leaf)
     repair = _order(world)
     client = client_for("manager")
     by_category = client.get("/console/orders/", {"category": leaf.parent.code}).content.decode()
-    assert complaint in by_category and repair not in by_category
+    assert complaint in by_category
+    assert repair not in by_category
     by_station = client.get("/console/orders/", {"unit": "S1"}).content.decode()
-    assert complaint in by_station and repair in by_station
+    assert complaint in by_station
+    assert repair in by_station
     assert repair not in client.get("/console/orders/", {"unit": "S2"}).content.decode()
     assert client.get("/console/orders/", {"unit": "NOPE"}).status_code == 404
     assert client_for("agent_s2").get("/console/orders/", {"unit": "S1"}).status_code == 404
