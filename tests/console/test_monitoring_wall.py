@@ -46,7 +46,9 @@ def _number(page: str, testid: str) -> int:
 def today_in_s1(world: World) -> str:
     """An S1 repair order whose arrival clock is overdue, a contact and an alert today."""
     now = timezone.now()
-    draft = OrderDraft(order_type="fault_repair", origin="web", title="停电", account_number=ACCOUNT_A)
+    draft = OrderDraft(
+        order_type="fault_repair", origin="web", title="停电", account_number=ACCOUNT_A
+    )
     order = order_create(actor=world.users["agent_s1"], draft=draft)
     SlaClock.objects.filter(order=order).update(
         warn_at=now - dt.timedelta(minutes=30), deadline_at=now - dt.timedelta(minutes=5)
@@ -55,7 +57,9 @@ def today_in_s1(world: World) -> str:
         customer=world.customer_alice, account=world.account_a, channel="hotline",
         direction="inbound", summary="来电",
     )  # fmt: skip
-    rule = AlertRule.objects.create(code="sla", name="SLA 低于目标", kind="sla_below_target", threshold=90)
+    rule = AlertRule.objects.create(
+        code="sla", name="SLA 低于目标", kind="sla_below_target", threshold=90
+    )
     AlertFiring.objects.create(
         rule=rule, subject="S1", subject_label="石牌供电所", org_unit=world.station_1,
         window_start=now - dt.timedelta(hours=1), window_end=now, value=80.0, threshold=90.0,
@@ -77,9 +81,7 @@ def test_the_live_fragment_counts_what_happens_today_in_the_readers_scope(
     assert 'hx-trigger="every 15s"' in page
 
 
-def test_another_stations_agent_sees_none_of_it(
-    world: World, client_for, today_in_s1: str
-) -> None:
+def test_another_stations_agent_sees_none_of_it(world: World, client_for, today_in_s1: str) -> None:
     page = client_for("agent_s2").get("/console/monitoring/wall/live/").content.decode()
     assert _number(page, "wall-open") == 0
     assert _number(page, "wall-contacts") == 0

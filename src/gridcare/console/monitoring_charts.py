@@ -112,6 +112,7 @@ def units_chart(rows: list[UnitRow], code: str, links: Links, **filters: str) ->
     """One KPI per child unit as bars, each bar linking one level down."""
     entry = kpi(code)
     return {
+        "code": code,
         "name": str(entry.label),
         "unit": "%" if entry.kind is Kind.RATIO else "",
         "x": [row.unit.name for row in rows],

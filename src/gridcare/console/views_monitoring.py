@@ -236,6 +236,7 @@ def _page(request: HttpRequest, board: str) -> HttpResponse:
         "built_until": facts_built_until(),
         **BOARDS[board](scope, links, user),
     }
+    context["units_kpi"] = context.get("units_chart", {}).get("code", "")
     # A team's drill-down is its orders (of the board's kind: complaints for complaints).
     context["team_orders_url"] = links.orders_url(scope.unit, **context.pop("order_filters", {}))
     template = f"console/monitoring/board_{board or 'overview'}.html"

@@ -37,7 +37,7 @@
       series: [{
         name: d.name, type: "bar", barMaxWidth: 48,
         data: d.values.map(function (v, i) { return { value: v, link: d.links ? d.links[i] : null }; }),
-        label: { show: true, position: "top", formatter: function (p) { return p.value === null || p.value === undefined ? "—" : p.value + (d.unit || ""); } },
+        label: { show: true, position: "top", formatter: function (p) { return p.value === null || p.value === undefined ? "—" : (d.unit === "%" ? p.value.toFixed(1) : p.value) + (d.unit || ""); } },
       }],
     };
   }
@@ -62,8 +62,15 @@
     };
   }
 
+  // A reader who asked for less motion gets the charts drawn at once (no growing bars).
+  var REDUCED = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+  function still(build) {
+    return function (d) { var option = build(d); option.animation = !REDUCED; return option; };
+  }
+
   var KINDS = { "mon-series": series, "mon-bars": bars, "mon-units": bars, "mon-pie": pie, "mon-sunburst": sunburst };
-  Object.keys(KINDS).forEach(function (kind) { window.GridCareCharts.register(kind, KINDS[kind]); });
+  Object.keys(KINDS).forEach(function (kind) { window.GridCareCharts.register(kind, still(KINDS[kind])); });
 
   // Runs after charts.js has drawn the page (its listener was added first).
   function linkClicks(root) {
