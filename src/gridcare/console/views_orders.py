@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridcare.console.templatetags.console_orders import action_label
+from gridcare.core.choices import OrgUnitKind
 from gridcare.core.errors import ConcurrentChange, Conflict, DomainError
 from gridcare.core.models import User
 from gridcare.core.params import parse_choice, parse_date, parse_int, parse_text
@@ -25,6 +26,7 @@ from gridcare.service import console_selectors as orders
 from gridcare.service.application_selectors import attachment_get_for_user
 from gridcare.service.choices import OrderState, OrderType, Origin, Priority
 from gridcare.service.downloads import attachment_response
+from gridcare.service.order_selectors import inbox_unit
 from gridcare.service.selectors import order_get_for_user
 from gridcare.service.services import order_act
 
@@ -39,8 +41,20 @@ def _states(state: str) -> tuple[str, ...]:
     return (state,) if state else ()
 
 
+def _unit_filter(request: HttpRequest) -> dict[str, int]:
+    """`?unit=` (an org unit's code or id, the dashboards' drill-down): a team narrows to
+    the team's orders, a station or bureau to the orders answerable in its subtree."""
+    assert isinstance(request.user, User)
+    ref = parse_text(request.GET.get("unit"), field="unit", max_length=32)
+    if not ref:
+        return {}
+    unit = inbox_unit(user=request.user, ref=ref)
+    return {"team_id": unit.pk} if unit.kind == OrgUnitKind.TEAM else {"org_unit_id": unit.pk}
+
+
 def _filters(request: HttpRequest) -> orders.OrderFilters:
     get = request.GET
+    by_unit = _unit_filter(request)
     return orders.OrderFilters(
         states=_states(
             parse_choice(get.get("state"), field="state", choices=OrderState, default="")
@@ -48,7 +62,9 @@ def _filters(request: HttpRequest) -> orders.OrderFilters:
         order_type=parse_choice(get.get("type"), field="type", choices=OrderType, default=""),
         origin=parse_choice(get.get("origin"), field="origin", choices=Origin, default=""),
         priority=parse_choice(get.get("priority"), field="priority", choices=Priority, default=""),
-        team_id=parse_int(get.get("team"), field="team"),
+        team_id=by_unit.get("team_id") or parse_int(get.get("team"), field="team"),
+        org_unit_id=by_unit.get("org_unit_id"),
+        category=parse_text(get.get("category"), field="category", max_length=64),
         overdue=parse_choice(get.get("overdue"), field="overdue", choices=("0", "1"), default="")
         == "1",
         open_only=parse_choice(get.get("open"), field="open", choices=("0", "1"), default="")

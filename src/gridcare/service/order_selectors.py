@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from gridcare.core.errors import NotFound
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import EARLIEST_DATE, LATEST_DATE
+from gridcare.core.selectors import org_units_in_scope
 from gridcare.service import lifecycle
 from gridcare.service.choices import OPEN_STATES, REPAIR_TYPES
 from gridcare.service.merge_selectors import merge_suggestions_pending
@@ -58,6 +60,20 @@ class OrderFilters:
     overdue: bool = False
     #: Only orders still being worked on (accepted … arrived).
     open_only: bool = False
+    #: A category code: orders of that category or of a sub-category below it (the
+    #: complaint-structure drill-down of the monitoring dashboards).
+    category: str = ""
+
+
+def inbox_unit(*, user: User, ref: str) -> OrgUnit:
+    """The org unit an inbox link names by code or id (`?unit=`), within the reader's data
+    scope; NotFound otherwise, as for any record outside it."""
+    units = org_units_in_scope(user)
+    match = Q(code=ref) | Q(pk=int(ref)) if ref.isdigit() and len(ref) < 19 else Q(code=ref)
+    unit = units.filter(match).first()
+    if unit is None:
+        raise NotFound("service.inbox.unit_not_found", "组织单位不存在", field="unit")
+    return unit
 
 
 def order_inbox(
@@ -78,6 +94,10 @@ def order_inbox(
         unit_path = OrgUnit.objects.filter(pk=filters.org_unit_id).values("path")[:1]
         below = OrgUnit.objects.filter(path__startswith=unit_path)
         orders = orders.filter(org_unit__in=below.values("pk"))
+    if filters.category:
+        orders = orders.filter(
+            Q(category__code=filters.category) | Q(category__parent__code=filters.category)
+        )
     if filters.created_from is not None:
         orders = orders.filter(created_at__gte=_day_start(filters.created_from))
     if filters.created_to is not None:
