@@ -148,10 +148,12 @@ def test_a_kpi_whose_app_is_not_installed_reads_not_available(
     )
     with translation.override("en"):
         report = report_monthly_data(month=MONTH, org_unit=None)
-    headline = table(report, "headline")
-    row = list(rows_by_first(headline)).index("Assistant containment")
-    assert headline.rows[row][2] is NOT_AVAILABLE
-    assert headline.text_at(row, 2) == "not available"
+        headline = table(report, "headline")
+        row = list(rows_by_first(headline)).index("Assistant containment")
+        assert headline.rows[row][2] is NOT_AVAILABLE
+        assert headline.text_at(row, 2) == "not available"
+    # The default language reads it in Chinese.
+    assert headline.text_at(row, 2) == "暂未接入"
     assert table(report, "assistant_handoffs").rows == []
     assert "not available" in table(report, "assistant_handoffs").note
 

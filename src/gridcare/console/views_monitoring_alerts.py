@@ -15,7 +15,7 @@ from gridcare.core.params import BadParameter, parse_int, parse_text
 from gridcare.core.roles import VIEW_DASHBOARDS
 from gridcare.core.web import staff_required
 from gridcare.monitoring.selectors.alerts import alert_firings, alert_rule_get, alert_rules
-from gridcare.monitoring.selectors.index_scope import scope_units
+from gridcare.monitoring.selectors.index_scope import scope_unit_ids, scope_units, unit_in_scope
 from gridcare.monitoring.services.alert_rules import alert_rule_update
 
 CHANGE_RULE = "monitoring.change_alertrule"
@@ -37,7 +37,7 @@ def _parse_decimal(value: str | None, *, field: str) -> Decimal:
 def _rule_in_scope(user: User, code: str) -> Any:
     """The rule `code`; a rule watching a unit outside the user's scope is a 404."""
     rule = alert_rule_get(code)
-    if rule.org_unit is not None and not scope_units(user).filter(pk=rule.org_unit.pk).exists():
+    if not unit_in_scope(user=user, unit=rule.org_unit):
         raise NotFound("monitoring.alert_rule.not_found", "告警规则不存在")
     return rule
 
@@ -46,7 +46,7 @@ def _rule_in_scope(user: User, code: str) -> Any:
 def alerts_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
     assert isinstance(request.user, User)
     scope = scope_units(request.user)
-    visible = set(scope.values_list("pk", flat=True))
+    visible = scope_unit_ids(request.user)
     rules = [r for r in alert_rules() if r.org_unit is None or r.org_unit.pk in visible]
     context = {"rules": rules, "firings": alert_firings(scope=scope)}
     return render(request, "console/monitoring/alerts.html", context)

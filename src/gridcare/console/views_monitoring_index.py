@@ -27,6 +27,7 @@ from gridcare.monitoring.selectors.index import (
     index_trend,
     index_version_in_force,
     index_versions,
+    version_weights,
 )
 from gridcare.monitoring.selectors.index_scope import scope_unit, scope_units
 from gridcare.monitoring.selectors.scorecards import agent_scorecard, team_scorecard
@@ -63,7 +64,7 @@ def _filters_context(request: HttpRequest, unit: OrgUnit, period: Period) -> dic
     return {
         "unit": unit,
         "period": period,
-        "units": scope_units(request.user).order_by("path"),
+        "units": scope_units(request.user),
         "query": f"org={unit.code}&from={period.start:%Y-%m-%d}&to={period.end:%Y-%m-%d}",
     }
 
@@ -108,7 +109,7 @@ def index_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
 def _form_rows(version: Any, posted: Any = None) -> list[dict[str, Any]]:
     """One row per KPI that can be weighted (not a count), filled from the post or the
     version in force."""
-    current = {w.kpi: w for w in version.weights.all()} if version else {}
+    current = {w.kpi: w for w in version_weights(version)}
     rows = []
     for entry in CATALOGUE:
         if entry.kind is Kind.COUNT or entry.higher_is_better is None:
@@ -149,7 +150,7 @@ def weights_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "in_force": in_force,
         "in_force_rows": [
             (BY_CODE[w.kpi].label if w.kpi in BY_CODE else w.kpi, w)
-            for w in (in_force.weights.all() if in_force else [])
+            for w in version_weights(in_force)
         ],
         "versions": index_versions(),
         "can_edit": can_edit,

@@ -96,6 +96,11 @@ def index_versions() -> list[IndexVersion]:
     return list(_versions())
 
 
+def version_weights(version: IndexVersion | None) -> list[IndexWeight]:
+    """A version's weights (none for no version)."""
+    return list(version.weights.all()) if version is not None else []
+
+
 def index_version_in_force(day: dt.date) -> IndexVersion | None:
     """The version whose effective_from is the latest on or before `day` (the higher number
     when two start the same day); None before the first."""

@@ -10,7 +10,17 @@ from gridcare.core.selectors import org_unit_scope_root, org_units_in_scope
 
 
 def scope_units(user: User) -> QuerySet[OrgUnit]:
-    return org_units_in_scope(user)
+    """The units the user's scope covers, in tree order (a filter's choices)."""
+    return org_units_in_scope(user).order_by("path")
+
+
+def scope_unit_ids(user: User) -> set[int]:
+    return set(org_units_in_scope(user).values_list("pk", flat=True))
+
+
+def unit_in_scope(*, user: User, unit: OrgUnit | None) -> bool:
+    """Whether `unit` is in the user's scope (no unit: everything, always shown)."""
+    return unit is None or org_units_in_scope(user).filter(pk=unit.pk).exists()
 
 
 def scope_unit(*, user: User, code: str) -> OrgUnit:
