@@ -124,6 +124,7 @@ class _SheetWriter:
     def table(self, table: Table) -> int:
         """Write `table` from the current row; returns its header row (0: none written)."""
         ws = self.ws
+        start = self.row
         if table.title != self.section.title:
             _styled(ws, self.row, table.title, size=11, color=BRAND, bold=True)
             self.row += 1
@@ -159,10 +160,12 @@ class _SheetWriter:
                 self._measure(j + 1, table.text_at(i, j))
         last = header + len(table.rows)
         self.row = last + 2
-        self._chart(table, header, last)
+        self._chart(table, start, header, last)
         return header
 
-    def _chart(self, table: Table, header: int, last: int) -> None:
+    def _chart(self, table: Table, top: int, header: int, last: int) -> None:
+        """A chart of `table` (its header at `header`, its last row `last`) beside it,
+        from row `top`."""
         spec = table.chart
         numbers = [row[spec.value_column] for row in table.rows] if spec else []
         # As the PDF: no chart of nothing (every value missing or zero).
@@ -180,7 +183,6 @@ class _SheetWriter:
         rows = len(table.rows)
         chart.width = CHART_WIDTH
         chart.height = max(6.0, min(14.0, 2.5 + 0.7 * rows))
-        top = header - 1 if table.title != self.section.title else header
         self.ws.add_chart(chart, f"{get_column_letter(self.chart_column)}{top}")
         # The next table starts below the chart, so the two never overlap.
         self.row = max(self.row, top + math.ceil(chart.height / ROW_CM) + 2)
