@@ -14,13 +14,14 @@ from gridcare.core.choices import Role
 from gridcare.core.models import AuditLog
 from gridcare.core.services import staff_user_create
 from gridcare.testing.personas import PASSWORD, World
-from tests.monitoring.pdf_text import pdf_text
-from tests.monitoring.report_support import november_facts
+from tests.monitoring.report_support import november_facts, pdf_text, sheet_texts, workbook
 
 STAFF = ["agent_s1", "agent_s2", "clerk_s1", "dispatcher", "crew", "analyst", "manager", "admin"]
 EXPORTERS = {"analyst", "manager", "admin"}
 LIST = "/console/monitoring/reports/"
 DOWNLOAD = "/console/monitoring/reports/2026-11.pdf"
+XLSX = "/console/monitoring/reports/2026-11.xlsx"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGES = [LIST, DOWNLOAD]
 
 
@@ -58,7 +59,9 @@ def test_the_list_offers_thirteen_months_and_the_units_in_scope(world: World, cl
     body = client_for("manager").get(LIST).content.decode()
     assert body.count('data-testid="report-row"') == 13
     this_month = timezone.localdate().strftime("%Y-%m")
-    assert f"/console/monitoring/reports/{this_month}.pdf?org=B1" in body
+    for fmt in ("pdf", "xlsx"):
+        assert f"/console/monitoring/reports/{this_month}.{fmt}?org=B1" in body
+    assert body.count('data-testid="report-xlsx"') == 13
     for code in ("B1", "S1", "S2", "T1"):
         assert f'<option value="{code}"' in body
 
@@ -81,6 +84,32 @@ def test_the_download_is_the_scopes_report_as_an_audited_attachment(
     assert entry.actor == world.users["manager"]
     assert entry.ip == "10.1.2.3"
     assert entry.data == {"month": "2026-11", "org": "S1", "format": "pdf", "who": "manager"}
+
+
+def test_the_excel_download_is_the_scopes_workbook_as_an_audited_attachment(
+    world: World, client_for
+) -> None:
+    november_facts(world)
+    response = client_for("analyst").get(XLSX, {"org": "S1"}, REMOTE_ADDR="10.1.2.4")
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_TYPE
+    assert response["Content-Disposition"] == (
+        'attachment; filename="service-report-2026-11-S1.xlsx"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    book = workbook(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    summary = book.worksheets[0]
+    assert [summary["B3"].value, summary["B4"].value] == ["2026-11", "石牌供电所"]
+    assert len(book.worksheets) == 13  # the summary and twelve sections
+    assert "石牌抢修班" in sheet_texts(book)  # S1's team, in the per-unit table
+    entry = AuditLog.objects.get(action="monitoring.report.export")
+    assert (entry.actor, entry.ip) == (world.users["analyst"], "10.1.2.4")
+    assert entry.data == {"month": "2026-11", "org": "S1", "format": "xlsx", "who": "analyst"}
+
+
+def test_a_role_without_export_rights_gets_no_workbook(world: World, client_for) -> None:
+    assert client_for("agent_s1").get(XLSX).status_code == 403
+    assert not AuditLog.objects.filter(action="monitoring.report.export").exists()
 
 
 def test_a_second_download_is_served_from_the_cache_and_audited_again(

@@ -1,10 +1,16 @@
 """Facts for the monthly report's tests, inserted directly (not through the rollup), and
 the month they describe: November 2026 for the persona world (bureau B1 → stations S1
-(→ team T1) and S2). Every expected figure in the tests is computed by hand from these."""
+(→ team T1) and S2). Every expected figure in the tests is computed by hand from these.
+Also the readers of the files: the PDF's text (pypdf) and the workbook (openpyxl)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
+
+from openpyxl import load_workbook
+from openpyxl.workbook import Workbook
+from pypdf import PdfReader
 
 from gridcare.core.models import OrgUnit
 from gridcare.monitoring.models import Fact
@@ -65,3 +71,24 @@ def november_facts(world: World) -> None:
     fact(nov3, "notify_delivery", s1, channel="sms", n=9, d=10)
     # October, for the previous-month column: 50 contacts.
     fact(dt.date(2026, 10, 5), "contacts", s1, channel="hotline", key="inbound", n=50)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF (pypdf): a table's row is one line, its cells
+    separated by spaces."""
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
+def workbook(content: bytes) -> Workbook:
+    return load_workbook(BytesIO(content))
+
+
+def sheet_texts(book: Workbook) -> list[str]:
+    """Every non-empty cell of every sheet, as text."""
+    return [
+        str(cell)
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    ]

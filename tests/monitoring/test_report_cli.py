@@ -13,9 +13,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from gridcare.core.models import AuditLog
-from gridcare.monitoring.services.reports import WRITERS
 from gridcare.testing.personas import World
-from tests.monitoring.report_support import november_facts
+from tests.monitoring.report_support import november_facts, workbook
+
+FORMATS = ["pdf", "xlsx"]
 
 
 def run(*args: str) -> str:
@@ -27,13 +28,14 @@ def run(*args: str) -> str:
 def test_the_command_prints_the_paths_and_audits_each_file(world: World, tmp_path: Path) -> None:
     november_facts(world)
     printed = run("--month", "2026-11", "--org", "S1", "--out", str(tmp_path))
-    paths = [tmp_path / f"service-report-2026-11-S1.{fmt}" for fmt in WRITERS]
-    for path in paths:
-        assert str(path) in printed.splitlines()
-        assert path.read_bytes()[:4] in (b"%PDF", b"PK\x03\x04")
+    pdf, xlsx = (tmp_path / f"service-report-2026-11-S1.{fmt}" for fmt in FORMATS)
+    assert printed.splitlines() == [str(pdf), str(xlsx)]
+    assert sorted(tmp_path.iterdir()) == [pdf, xlsx]
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert workbook(xlsx.read_bytes()).worksheets[0]["B3"].value == "2026-11"
     entries = AuditLog.objects.filter(action="monitoring.report.export").order_by("pk")
     assert [e.data for e in entries] == [
-        {"month": "2026-11", "org": "S1", "format": fmt, "who": "system"} for fmt in WRITERS
+        {"month": "2026-11", "org": "S1", "format": fmt, "who": "system"} for fmt in FORMATS
     ]
     assert all(e.actor is None and e.actor_label == "system" for e in entries)
     assert entries[0].object_id == str(world.station_1.pk)
@@ -44,11 +46,10 @@ def test_without_org_the_report_covers_the_whole_utility(
 ) -> None:  # type: ignore[no-untyped-def]
     settings.MONITORING_REPORT_DIR = tmp_path
     printed = run("--month", "2026-11")
-    assert str(tmp_path / "service-report-2026-11-ALL.pdf") in printed
-    assert (
-        AuditLog.objects.get(action="monitoring.report.export", data__format="pdf").data["org"]
-        == ""
-    )
+    for fmt in FORMATS:
+        assert str(tmp_path / f"service-report-2026-11-ALL.{fmt}") in printed.splitlines()
+        entry = AuditLog.objects.get(action="monitoring.report.export", data__format=fmt)
+        assert entry.data["org"] == ""
 
 
 def _next_month() -> str:

@@ -1,9 +1,13 @@
 """Personal data in the report: a customer's open complaint is listed with the masked
-name and mobile only; the clear name, mobile, ID number and address appear nowhere."""
+name and mobile only; the clear name, mobile, ID number and address appear nowhere — not
+in the content, the PDF, any cell of any sheet of the workbook, nor anywhere in its zip
+(charts, properties, shared strings)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
+from zipfile import ZipFile
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,11 +15,17 @@ from django.utils import translation
 
 from gridcare.monitoring.services.report_data import report_monthly_data
 from gridcare.monitoring.services.report_pdf import report_pdf
+from gridcare.monitoring.services.report_xlsx import report_xlsx
 from gridcare.service.models import WorkOrder
 from gridcare.service.services import OrderDraft, order_create
 from gridcare.testing.personas import ACCOUNT_A, ALICE_ID_NUMBER, ALICE_MOBILE, World
-from tests.monitoring.pdf_text import pdf_text
-from tests.monitoring.report_support import MONTH, november_facts
+from tests.monitoring.report_support import (
+    MONTH,
+    november_facts,
+    pdf_text,
+    sheet_texts,
+    workbook,
+)
 
 ADDRESS = "华师路 12 号 3 栋 501"
 CLEAR = ["张三丰", ALICE_MOBILE, ALICE_ID_NUMBER, ADDRESS, "华师路"]
@@ -74,6 +84,28 @@ def test_no_personal_data_in_clear_in_the_content_or_the_pdf(
     assert open_complaint.number in text
     for clear in CLEAR:
         assert clear not in text, clear
+
+
+def test_no_personal_data_in_clear_in_any_cell_or_part_of_the_workbook(
+    world: World, open_complaint: WorkOrder
+) -> None:
+    content = report_xlsx(report_monthly_data(month=MONTH, org_unit=world.bureau))
+    book = workbook(content)
+    listed = [
+        [cell for cell in row if cell is not None]
+        for ws in book.worksheets
+        for row in ws.iter_rows(values_only=True)
+    ]
+    assert any(
+        row[:4] == [open_complaint.number, "服务态度", "张*丰", "138****0001"] for row in listed
+    )
+    texts = sheet_texts(book)
+    for clear in CLEAR:
+        assert not any(clear in text for text in texts), clear
+    with ZipFile(BytesIO(content)) as archive:
+        parts = "".join(archive.read(name).decode() for name in archive.namelist())
+    for clear in CLEAR:
+        assert clear not in parts, clear
 
 
 def test_a_complaint_of_another_month_or_station_is_not_listed(

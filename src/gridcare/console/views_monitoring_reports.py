@@ -7,14 +7,12 @@ the service while the facts are unchanged, and audited with the user and IP ever
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from gridcare.core.errors import DomainError
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import parse_choice, parse_text
 from gridcare.core.roles import EXPORT_REPORTS
@@ -27,11 +25,7 @@ from gridcare.monitoring.selectors.reports import (
     report_org_unit,
 )
 from gridcare.monitoring.services.report_model import report_file_stem
-from gridcare.monitoring.services.reports import (
-    FORMATS,
-    report_format_writable,
-    report_monthly_file,
-)
+from gridcare.monitoring.services.reports import FORMATS, report_monthly_file
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -56,7 +50,7 @@ def reports_view(request: HttpRequest, **kwargs: object) -> HttpResponse:
         "org_code": org.code if org is not None else "",
         "orgs": report_org_choices(user=request.user),
         "months": months,
-        "formats": [(fmt, report_format_writable(fmt)) for fmt in FORMATS],
+        "formats": FORMATS,
     }
     return render(request, "console/monitoring/reports.html", context)
 
@@ -68,10 +62,6 @@ def report_download_view(request: HttpRequest, month: str, fmt: str) -> HttpResp
     chosen = parse_choice(fmt, field="format", choices=FORMATS, default="pdf")
     first = report_month_parse(month, today=timezone.localdate())
     org = _org(request, request.user)
-    if not report_format_writable(chosen):
-        raise DomainError(
-            "monitoring.report.format_unavailable", "该格式的报告暂不可用", field="format"
-        )
     path = report_monthly_file(
         month=first,
         org_unit=org,
@@ -84,7 +74,7 @@ def report_download_view(request: HttpRequest, month: str, fmt: str) -> HttpResp
         path.open("rb"),
         as_attachment=True,
         filename=name,
-        content_type=CONTENT_TYPES.get(chosen) or mimetypes.guess_type(name)[0],
+        content_type=CONTENT_TYPES[chosen],
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -30,13 +30,13 @@ from gridcare.monitoring.selectors.facts import facts_built_until
 from gridcare.monitoring.services.report_data import report_monthly_data
 from gridcare.monitoring.services.report_model import MonthlyReport, report_file_stem
 from gridcare.monitoring.services.report_pdf import report_pdf
+from gridcare.monitoring.services.report_xlsx import report_xlsx
 
 EXPORT_ACTION = "monitoring.report.export"
-#: Every format the report is published in (the console's URL accepts these).
-FORMATS = ("pdf", "xlsx")
-#: The formats that can be written now.
-# TODO(#28): add "xlsx" (report_xlsx.report_xlsx) once openpyxl is a dependency.
-WRITERS: dict[str, Callable[[MonthlyReport], bytes]] = {"pdf": report_pdf}
+#: Every format the report is published in, with its writer (the console's URL accepts
+#: these names).
+WRITERS: dict[str, Callable[[MonthlyReport], bytes]] = {"pdf": report_pdf, "xlsx": report_xlsx}
+FORMATS = tuple(WRITERS)
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -88,10 +88,6 @@ def report_monthly_write(
         _audit(month=first, org_unit=org_unit, fmt=fmt, actor=actor, ip=None)
         paths.append(path)
     return paths
-
-
-def report_format_writable(fmt: str) -> bool:
-    return fmt in WRITERS
 
 
 def report_monthly_file(
