@@ -41,6 +41,16 @@ CONSOLE_PAGES = {
     "/console/login/": ["next"],
     "/console/monitoring/reports/": ["org"],
     "/console/monitoring/reports/2026-11.pdf": ["org"],
+    "/console/monitoring/reports/2026-11.xlsx": ["org"],
+    "/console/monitoring/": ["from", "to", "org"],
+    "/console/monitoring/complaints/": ["from", "to", "org"],
+    "/console/monitoring/sla/": ["from", "to", "org"],
+    "/console/monitoring/satisfaction/": ["from", "to", "org"],
+    "/console/monitoring/channels/": ["from", "to", "org"],
+    "/console/monitoring/reliability/": ["from", "to", "org"],
+    "/console/monitoring/index/": ["from", "to", "org"],
+    "/console/monitoring/scorecards/": ["from", "to", "org"],
+    "/console/monitoring/wall/live/": ["org"],
 }
 PORTAL_PAGES = {
     "/portal/accounts/": ["x"],
