@@ -62,6 +62,11 @@ def _no_listener_left_behind() -> Iterator[None]:
             process.wait(10)
 
 
+#: How long a listener (and its workers: each a new Python importing Django) may take to
+#: subscribe. A readiness wait, not a speed figure: a loaded CI machine took over 30 s.
+STARTUP = 120
+
+
 class Listener:
     """`python -m gridcare outages listen` on the test database, output to a file."""
 
@@ -79,7 +84,7 @@ class Listener:
         with open(log, "ab") as out:
             self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=out)
         RUNNING.append(self.process)
-        assert wait_until(lambda: "subscribed to" in log.read_text(), 30), log.read_text()
+        assert wait_until(lambda: "subscribed to" in log.read_text(), STARTUP), log.read_text()
 
     def wait(self, timeout: float = 60) -> dict[str, int]:
         self.process.wait(timeout)
@@ -246,7 +251,7 @@ def test_two_workers_share_the_subscription_and_store_everything_once(
     items = _storm(_grow_feeder(world, 100), prefix, seed=9)
     log = tmp_path / "fleet.log"
     listener = Listener(broker.port, prefix, log, "--workers", "2", "--stop-after-idle", "3")
-    assert wait_until(lambda: log.read_text().count("subscribed to") == 2, 30), log.read_text()
+    assert wait_until(lambda: log.read_text().count("subscribed to") == 2, STARTUP), log.read_text()
 
     published = _publish(broker.port, items)
     stats = listener.wait()
@@ -269,7 +274,7 @@ def test_a_killed_worker_of_two_is_started_again_and_its_share_is_stored(
     items = _storm(_grow_feeder(world, 150), prefix, seed=11)
     log = tmp_path / "fleet.log"
     listener = Listener(broker.port, prefix, log, "--workers", "2", "--stop-after-idle", "4")
-    assert wait_until(lambda: log.read_text().count("subscribed to") == 2, 30), log.read_text()
+    assert wait_until(lambda: log.read_text().count("subscribed to") == 2, STARTUP), log.read_text()
 
     publisher = threading.Thread(target=_publish, args=(broker.port, items))
     publisher.start()
