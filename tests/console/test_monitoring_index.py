@@ -52,9 +52,10 @@ def test_index_page_ranks_the_stations(world: World, client_for) -> None:  # typ
 
 @pytest.mark.parametrize(
     ("query", "code"),
-    [("from=2026-11-30&to=2026-11-01", "request.param.reversed_range"),
+    [("from=2026-11-30&to=2026-11-01", "monitoring.period.reversed"),
      ("from=1999-01-01&to=2026-11-01", "request.param.out_of_range"),
-     ("from=2024-01-01&to=2026-11-01", "request.param.range_too_long"),
+     ("from=2022-01-01&to=2026-11-01", "monitoring.period.too_long"),
+     ("from=2026-11-01&to=2099-11-01", "monitoring.period.future"),
      ("from=abc", "request.param.not_a_date")],
 )  # fmt: skip
 @pytest.mark.parametrize("url", [INDEX, SCORECARDS])

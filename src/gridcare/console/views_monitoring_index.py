@@ -17,6 +17,7 @@ from gridcare.core.params import BadParameter, parse_date, parse_text
 from gridcare.core.roles import VIEW_DASHBOARDS
 from gridcare.core.web import staff_required
 from gridcare.monitoring.metrics import BY_CODE, CATALOGUE, Kind
+from gridcare.monitoring.selectors.boards import board_period, board_unit
 from gridcare.monitoring.selectors.facts import Period
 from gridcare.monitoring.selectors.index import (
     IndexScore,
@@ -29,34 +30,28 @@ from gridcare.monitoring.selectors.index import (
     index_versions,
     version_weights,
 )
-from gridcare.monitoring.selectors.index_scope import scope_unit, scope_units
+from gridcare.monitoring.selectors.index_scope import scope_units
 from gridcare.monitoring.selectors.scorecards import agent_scorecard, team_scorecard
 from gridcare.monitoring.services.index import index_version_create
 
 ADD_VERSION = "monitoring.add_indexversion"
 #: A longer range is a report's job (and a year of facts is what a page reads fast).
-MAX_RANGE_DAYS = 366
 #: Decimals typed into the weights form: a few digits, never an essay.
 NUMBER_MAX_LENGTH = 20
 
 
 def monitoring_filters(request: HttpRequest) -> tuple[OrgUnit, Period]:
-    """?org=CODE&from=&to= → a unit in the user's scope (404 outside it) and a period
-    (default: yesterday's month up to yesterday; reversed or over a year: 400)."""
+    """?org=CODE&from=&to= read as the dashboards read them (boards.board_period and
+    board_unit): a unit in the user's scope (404 outside it) and a period (default: the 30
+    days ending yesterday; reversed, in the future or over three years: 400)."""
     assert isinstance(request.user, User)
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    start = parse_date(request.GET.get("from"), field="from", default=yesterday.replace(day=1))
-    end = parse_date(request.GET.get("to"), field="to", default=yesterday)
-    assert start is not None, "has a default"
-    assert end is not None, "has a default"
-    if end < start:
-        raise BadParameter("request.param.reversed_range", "结束日期不能早于开始日期", field="to")
-    if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise BadParameter(
-            "request.param.range_too_long", f"日期范围最长 {MAX_RANGE_DAYS} 天", field="from"
-        )
+    period = board_period(
+        start=parse_date(request.GET.get("from"), field="from"),
+        end=parse_date(request.GET.get("to"), field="to"),
+        today=timezone.localdate(),
+    )
     code = parse_text(request.GET.get("org"), field="org", max_length=32)
-    return scope_unit(user=request.user, code=code), Period(start, end)
+    return board_unit(user=request.user, code=code), period
 
 
 def _filters_context(request: HttpRequest, unit: OrgUnit, period: Period) -> dict[str, Any]:

@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 
 from gridcare.core.choices import OrgUnitKind
-from gridcare.core.errors import NotFound
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import BadParameter
-from gridcare.core.selectors import org_unit_path, org_unit_scope_root, org_units_in_scope
+from gridcare.core.selectors import org_unit_path, org_units_in_scope
 from gridcare.monitoring.metrics import Kpi, kpi
 from gridcare.monitoring.selectors.facts import (
     Period,
@@ -27,6 +26,7 @@ from gridcare.monitoring.selectors.facts import (
     kpi_by_child,
     kpi_value,
 )
+from gridcare.monitoring.selectors.index_scope import scope_unit
 
 #: The default period: this many days, ending yesterday (today's facts are still growing).
 DEFAULT_DAYS = 30
@@ -88,19 +88,7 @@ def board_period(*, start: dt.date | None, end: dt.date | None, today: dt.date) 
 def board_unit(*, user: User, code: str) -> OrgUnit:
     """The org unit a board was asked for by code, within the user's scope (404 outside
     it, as for anything else there); no code: the user's scope root."""
-    units = org_units_in_scope(user)
-    if code:
-        unit = units.filter(code=code).first()
-        if unit is None:
-            raise NotFound("monitoring.org.not_found", f"组织单位不存在：{code}", field="org")
-        return unit
-    if user.org_unit is not None:
-        return org_unit_scope_root(user.org_unit)
-    # A superuser without a unit sees everything: start at the first top-level unit.
-    root = units.filter(parent__isnull=True).order_by("code").first()
-    if root is None:
-        raise NotFound("monitoring.org.not_found", "没有可查看的组织单位", field="org")
-    return root
+    return scope_unit(user=user, code=code)
 
 
 def breadcrumb(*, user: User, unit: OrgUnit) -> list[OrgUnit]:
