@@ -16,9 +16,11 @@ On the database `generate.py` built (its `meta.json` says which and what year):
    manager of the bureau. WARM: one process, a first request discarded, then `--requests`
    timed (p50/p95). COLD: `--cold` fresh processes per page, each timing its first request
    after `DISCARD ALL` on a new database connection and with Django's caches cleared (no
-   template, plan or Python-level cache of the page). The OS page cache and PostgreSQL's
-   shared buffers are NOT dropped (that needs root and a server restart): "cold" here is
-   the application and the session, not the disk.
+   template, plan or Python-level cache of the page). The process has booted as a web
+   worker does (`gridcare.wsgi` imports the URLconf, so every view module, at start): the
+   first request of a process is the page's, not the product's imports. The OS page cache
+   and PostgreSQL's shared buffers are NOT dropped (that needs root and a server
+   restart): "cold" here is the application and the session, not the disk.
 4. **Monthly report**: `gridcare report monthly --month <the last complete month>` in a
    fresh process, wall time (when the command exists).
 
@@ -87,6 +89,11 @@ def cold_child(url: str) -> None:
     """One cold first request (run in a fresh process): prints {"ms":…, "status":…}."""
     from django.core.cache import caches
     from django.db import connection
+
+    # A worker boots as gridcare.wsgi does (the URLconf and so every view imported); what
+    # is cold is everything after that: no page served yet, no compiled template, empty
+    # caches, a new database session.
+    import gridcare.wsgi  # noqa: F401
 
     client = _client()  # the login's session write is not part of the timing
     connection.close()

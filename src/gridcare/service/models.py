@@ -353,6 +353,13 @@ class SlaClock(models.Model):
                 condition=models.Q(provisional=True, stopped_at__isnull=True),
                 name="sla_clock_provisional",
             ),
+            # The duty wall's SLA risk: the running clocks, nearest deadline first (a few
+            # hundred among millions of stopped ones).
+            models.Index(
+                fields=["deadline_at"],
+                condition=models.Q(stopped_at__isnull=True, paused_at__isnull=True),
+                name="sla_clock_running",
+            ),
             # The monitoring rollup reads the clocks stopped in a range of days.
             models.Index(
                 fields=["stopped_at"],
