@@ -45,6 +45,9 @@ class Fact(models.Model):
         ]
         indexes = [
             models.Index(fields=["metric", "day"], name="monitoring_fact_metric_day"),
+            # A unit's subtree is a short list of ids: one range per unit, not the whole
+            # metric's year filtered row by row (team scorecards, drill-down, per-unit index).
+            models.Index(fields=["metric", "org_unit", "day"], name="monitoring_fact_unit_day"),
         ]
 
     def __str__(self) -> str:
