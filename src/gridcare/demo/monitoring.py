@@ -1,10 +1,10 @@
-"""The monitoring part of the demo: the year's daily facts, and the alert rules run once.
+"""The monitoring part of the demo: the year's daily facts, and a month of alert-rule nights.
 
 Built last, after bills, payments and the bot's chats, because the facts read them all.
 The facts cover the demo year (365 days ending on its last day, `until`) and nothing after;
 a later run of `gridcare demo` rebuilds them, so they end on the new yesterday. The alert
-rules are then evaluated once, so the duty wall and the alerts page open with the weak
-station's firing rather than empty.
+rules are then replayed over the last month's nights, so the alerts page opens with the
+weak station's firings rather than empty.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from gridcare.monitoring.services.rollup import facts_rebuild
 from gridcare.monitoring.services.sources import SOURCES
 
 Progress = Callable[[str, int, int], None]
+
+#: The nights of alert evaluation the demo replays.
+ALERT_DAYS = 30
 
 
 def demo_monitoring_build(*, until: dt.date, progress: Progress | None = None) -> tuple[int, int]:
@@ -39,9 +42,13 @@ def demo_monitoring_build(*, until: dt.date, progress: Progress | None = None) -
     rows = facts_rebuild(start=start, end=until, progress=step)
     if progress is not None:
         progress("alert rules", total - 1, total)
-    # The rules look at the windows that end when the demo's history does (midnight after
-    # `until`), so what fires is the story's, not whatever today's live items add.
-    alerts_evaluate(now=dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), LOCAL_TZ))
+    # The rules are run as the worker would have run them each night of the last month
+    # (windows ending at each midnight up to the one after `until`), so the alerts page
+    # shows the month's firings at their own times — the weak station's missed
+    # commitments — and its managers' 我的提醒 a handful of notices, not a year of them.
+    for back in range(ALERT_DAYS - 1, -1, -1):
+        midnight = dt.datetime.combine(until - dt.timedelta(days=back - 1), dt.time(), LOCAL_TZ)
+        alerts_evaluate(now=midnight)
     if progress is not None:
         progress("done", total, total)
     return rows, AlertFiring.objects.count() - before
