@@ -12,6 +12,9 @@ stream (so the drafter's stream, and its tests, stay as they are):
   repairs), several times its monthly average.
 - **Satisfaction dips, then recovers**: ratings fall in that station in the spike month and
   less so in the month after, bureau-wide a little; later months are as before.
+- **Most consultations are settled on the first call** (首问负责制): taken and answered on
+  the spot by whoever accepted them, never dispatched, so first-contact resolution reads
+  as a 95598 centre's does instead of zero.
 - **Online grows**: month by month more orders come through WeChat, H5, the web and Alipay
   instead of the hotline and the hall (线上办电率 rises).
 
@@ -45,6 +48,8 @@ ONLINE_RAMP: dict[str, float] = {OrderType.FAULT_REPAIR: 0.25}
 ONLINE_RAMP_OTHERS = 0.55
 OFFLINE = frozenset({Origin.HOTLINE, Origin.BUSINESS_HALL})
 ONLINE_CHOICES = ((Origin.WECHAT, 40), (Origin.H5, 40), (Origin.WEB, 12), (Origin.ALIPAY, 8))
+#: Share of consultations answered on the spot (the rest go to a handler as drafted).
+FIRST_CONTACT_SHARE = 0.8
 _COMMENTS = {
     1: "处理太慢，很不满意",
     2: "等了很久",
@@ -77,6 +82,8 @@ class Story:
         premises: list[Premise],
     ) -> None:
         self.rng = random.Random(f"demo-story:{seed}")
+        # Its own stream, so the story's other draws stay as they were.
+        self.first_contact_rng = random.Random(f"demo-first-contact:{seed}")
         self.until, self.end, self.storms = until, end, storms
         self.first = until - dt.timedelta(days=364)
         self.weak = [p for p in premises if p.station == WEAK_STATION] or premises
@@ -92,6 +99,23 @@ class Story:
             self._dip(order)
         for order in orders:
             self._online(order)
+        for order in live:
+            self._first_contact(order)
+
+    # --- First-contact resolution ---
+
+    def _first_contact(self, order: HistoryOrder) -> None:
+        if order.order_type != OrderType.CONSULTATION:
+            return
+        if self.first_contact_rng.random() >= FIRST_CONTACT_SHARE:
+            return
+        kinds = [event.kind for event in order.events]
+        if EventKind.DISPATCH not in kinds or kinds.count(EventKind.RESOLVE) != 1:
+            return
+        minutes = self.first_contact_rng.randint(3, 25)
+        answered = order.created_at + dt.timedelta(minutes=minutes)
+        if local_day(answered) == local_day(order.created_at):
+            _answered_on_the_spot(order, answered)
 
     # --- The weak spot ---
 
@@ -168,6 +192,24 @@ class Story:
         order.origin = self.rng.choices(origins, weights=[w for _, w in ONLINE_CHOICES])[0]
         # Nobody at the hotline or the counter accepted it: the customer filed it.
         order.events[0] = replace(order.events[0], role="")
+
+
+def _answered_on_the_spot(order: HistoryOrder, answered: dt.datetime) -> None:
+    """The drafted hand-over (dispatch, a handler's take and reply) replaced by the
+    accepting agent taking the order at once and resolving it at `answered`."""
+    taken = order.created_at + dt.timedelta(minutes=1)
+    events = []
+    for event in order.events:
+        if event.kind == EventKind.DISPATCH:
+            continue
+        if event.kind == EventKind.TAKE:
+            event = replace(event, at=taken, from_state=OrderState.ACCEPTED, role="agent")
+        elif event.kind == EventKind.RESOLVE:
+            event = replace(event, at=answered, role="agent")
+        events.append(event)
+    order.events = events
+    order.resolved_at = answered
+    order.team = ""
 
 
 def _days(start: dt.date, stop: dt.date) -> list[dt.date]:
