@@ -24,7 +24,7 @@ from gridcare.monitoring.selectors.boards import (
 from gridcare.monitoring.selectors.facts import Period
 from gridcare.outages.selectors.reliability import reliability_selection, reliability_view
 from gridcare.testing.personas import World
-from tests.monitoring.boards_factory import fact
+from tests.monitoring.boards_factory import built, fact
 
 TODAY = dt.date(2026, 11, 21)
 PERIOD = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 10))
@@ -86,6 +86,17 @@ def test_fewer_complaints_is_an_improvement(world: World) -> None:
     fact("complaints", world.team_1, DAY, n=2, key="service.attitude")
     h = headline("complaints", scope(world))
     assert (h.current.value, h.previous.value, h.trend, h.improved) == (2.0, 5.0, "down", True)
+
+
+def test_a_count_before_the_data_begins_is_unknown_not_zero(world: World) -> None:
+    fact("complaints", world.team_1, DAY, n=2, key="service.attitude")
+    h = headline("complaints", scope(world))
+    # Nothing was rolled up for the period before: "—" and no trend, not "0 ↗ +2".
+    assert (h.current.value, h.previous.value, h.trend) == (2.0, None, "")
+    built(BEFORE)
+    h = headline("complaints", scope(world))
+    # A built day with no complaint is a real 0.
+    assert (h.previous.value, h.trend) == (0.0, "up")
 
 
 def test_a_missing_app_reads_not_available_and_an_empty_ratio_no_data(

@@ -25,6 +25,7 @@ from gridcare.monitoring.selectors.facts import (
     facts,
     kpi_by_child,
     kpi_value,
+    period_measured,
 )
 from gridcare.monitoring.selectors.index_scope import scope_unit
 
@@ -130,16 +131,27 @@ class Headline:
         return (self.trend == "up") == self.kpi.higher_is_better
 
 
-def headline(code: str, scope: Scope) -> Headline:
+def headline(code: str, scope: Scope, *, previous_measured: bool | None = None) -> Headline:
+    """`previous_measured` False: the period before has no data at all (before the first
+    day of history), so its counts read "—" rather than 0 and show no trend (None: find
+    out)."""
+    before = scope.period.previous()
+    if previous_measured is None:
+        previous_measured = period_measured(before)
     return Headline(
         kpi=kpi(code),
         current=kpi_value(code, unit=scope.unit, period=scope.period),
-        previous=kpi_value(code, unit=scope.unit, period=scope.period.previous()),
+        previous=(
+            kpi_value(code, unit=scope.unit, period=before)
+            if previous_measured
+            else Value(code=code, value=None)
+        ),
     )
 
 
 def headlines(scope: Scope, codes: tuple[str, ...] = HEADLINE_CODES) -> list[Headline]:
-    return [headline(code, scope) for code in codes]
+    measured = period_measured(scope.period.previous())
+    return [headline(code, scope, previous_measured=measured) for code in codes]
 
 
 # --- Drill-down ---------------------------------------------------------------------

@@ -203,6 +203,13 @@ def kpi_by_child(
     return result
 
 
+def period_measured(period: Period) -> bool:
+    """Whether any day of `period` was rolled up (or has facts): before the first build,
+    or before the data begins, a count is unknown, not 0."""
+    days = RollupDay.objects.filter(day__gte=period.start, day__lte=period.end)
+    return days.exists() or Fact.objects.filter(day__gte=period.start, day__lte=period.end).exists()
+
+
 def facts_built_until() -> dt.datetime | None:
     """When the newest day's facts were built (None: never)."""
     latest = RollupDay.objects.order_by("-day").first()
