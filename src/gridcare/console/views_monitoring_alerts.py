@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from gridcare.core.errors import DomainError, NotFound
 from gridcare.core.models import User
-from gridcare.core.params import BadParameter, parse_int, parse_text
+from gridcare.core.params import BadParameter, parse_decimal, parse_int
 from gridcare.core.roles import VIEW_DASHBOARDS
 from gridcare.core.web import staff_required
 from gridcare.monitoring.selectors.alerts import alert_firings, alert_rule_get, alert_rules
@@ -22,14 +22,8 @@ CHANGE_RULE = "monitoring.change_alertrule"
 
 
 def _parse_decimal(value: str | None, *, field: str) -> Decimal:
-    raw = parse_text(value, field=field, max_length=14)
-    try:
-        number = Decimal(raw)
-    except InvalidOperation:
-        raise BadParameter(
-            "request.param.not_a_number", f"参数 {field} 应为数字", field=field
-        ) from None
-    if not number.is_finite():
+    number = parse_decimal(value, field=field)
+    if number is None:
         raise BadParameter("request.param.not_a_number", f"参数 {field} 应为数字", field=field)
     return number
 

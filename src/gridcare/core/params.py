@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from gridcare.core.errors import DomainError
@@ -111,6 +112,21 @@ def parse_date(
             field=field,
         )
     return day
+
+
+def parse_decimal(value: str | None, *, field: str, max_length: int = 14) -> Decimal | None:
+    """A finite decimal number (`12.5`, `-3`), None when absent; `abc`, `NaN`, `Infinity`
+    or an essay of digits is a 400 `request.param.not_a_number`."""
+    raw = parse_text(value, field=field, max_length=max_length)
+    if not raw:
+        return None
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise BadParameter("request.param.not_a_number", f"参数 {field} 应为数字", field=field)
+    return number
 
 
 def parse_text(value: str | None, *, field: str, max_length: int) -> str:
