@@ -39,9 +39,11 @@ NOT_BLANK = rf"^[^\x00-\x1f\x7f]*[^{_BLANK}][^\x00-\x1f\x7f]*$"
 
 
 def whole_number(value: Any) -> Any:
-    """Pydantic reads "1.0", "+1" and " 1" as 1; the document says integer, so a query or
-    path value must be digits (optionally signed with a minus)."""
-    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+    """Pydantic reads "+1", " 1" and "1.0" as 1; the document says integer, so a query or
+    path value must be digits, optionally signed with a minus. A zero fraction ("100.0")
+    is accepted: JSON Schema counts 100.0 as an integer, and so do clients generated from
+    the document (the schemathesis fuzz sends it)."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+(\.0+)?", value):
         raise ValueError("not a whole number")
     return value
 
