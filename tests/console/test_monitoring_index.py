@@ -29,11 +29,35 @@ def _facts(world: World) -> None:
     ratio(day, "csat", world.team_1, 70, 100)  # 0 points
 
 
+#: Every persona: the dashboards' readers (analyst, manager, admin) get the page; other
+#: staff 403; a customer goes back to the portal; nobody logged in goes to the login page.
+ALL_STAFF = [
+    "agent_s1",
+    "agent_s2",
+    "clerk_s1",
+    "dispatcher",
+    "crew",
+    "analyst",
+    "manager",
+    "admin",
+]
+READERS = {"analyst", "manager", "admin"}
+
+
 @pytest.mark.parametrize("url", [INDEX, WEIGHTS, SCORECARDS])
-@pytest.mark.parametrize(("persona", "status"), [("analyst", 200), ("manager", 200),
-                                                   ("agent_s1", 403), ("crew", 403)])  # fmt: skip
-def test_pages_by_persona(client_for, url: str, persona: str, status: int) -> None:  # type: ignore[no-untyped-def]
-    assert client_for(persona).get(url).status_code == status
+@pytest.mark.parametrize("persona", ALL_STAFF)
+def test_pages_by_persona(client_for, url: str, persona: str) -> None:  # type: ignore[no-untyped-def]
+    expected = 200 if persona in READERS else 403
+    assert client_for(persona).get(url).status_code == expected
+
+
+@pytest.mark.parametrize("url", [INDEX, WEIGHTS, SCORECARDS])
+def test_a_customer_and_a_stranger_are_sent_away(world: World, client_for, url: str) -> None:  # type: ignore[no-untyped-def]
+    customer = client_for("alice").get(url)
+    assert (customer.status_code, customer["Location"]) == (302, "/portal/")
+    stranger = Client().get(url)
+    assert stranger.status_code == 302
+    assert stranger["Location"].startswith("/console/login/?next=")
 
 
 def test_index_page_ranks_the_stations(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
