@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from gridcare.core.errors import DomainError, NotFound
 from gridcare.core.models import OrgUnit, User
-from gridcare.core.selectors import org_unit_scope_root, org_units_in_scope
+from gridcare.core.selectors import org_unit_scope_root
 from gridcare.monitoring.metrics import CATALOGUE
 from gridcare.monitoring.selectors.facts import Period, kpi_value
+from gridcare.monitoring.selectors.index_scope import unit_by_code
 
 #: A longer period is a typo more often than a question (the facts hold what was rebuilt).
 MAX_PERIOD_DAYS = 3 * 366
@@ -46,10 +47,12 @@ def kpi_unit_for_user(*, user: User, code: str | None) -> OrgUnit | None:
     """The unit `code` names if it is in the user's scope (else 404); without a code, the
     user's own scope root (None for an administrator without a unit: everything)."""
     if code:
-        unit = org_units_in_scope(user).filter(code=code).first()
-        if unit is None:
-            raise NotFound("monitoring.kpis.org_not_found", f"组织机构不存在：{code}", field="org")
-        return unit
+        return unit_by_code(
+            user=user,
+            code=code,
+            error="monitoring.kpis.org_not_found",
+            message=f"组织机构不存在：{code}",
+        )
     if user.org_unit is None:
         if user.is_superuser:
             return None

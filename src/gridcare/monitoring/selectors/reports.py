@@ -14,6 +14,7 @@ from gridcare.core.errors import NotFound
 from gridcare.core.models import OrgUnit, User
 from gridcare.core.params import EARLIEST_DATE, BadParameter
 from gridcare.core.selectors import org_unit_scope_root, org_units_in_scope
+from gridcare.monitoring.selectors.index_scope import unit_by_code
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 #: How many months the console lists (this one and a year back: the same month last year).
@@ -63,8 +64,6 @@ def report_default_org(*, user: User) -> OrgUnit | None:
 def report_org_unit(*, code: str, user: User | None) -> OrgUnit:
     """The unit named `code`, which must be in `user`'s scope (None: the CLI, any unit);
     unknown or outside the scope is the same 404."""
-    units = OrgUnit.objects.all() if user is None else org_units_in_scope(user)
-    unit = units.filter(code=code).first()
-    if unit is None:
-        raise NotFound("monitoring.report.org_not_found", f"单位不存在：{code}", field="org")
-    return unit
+    return unit_by_code(
+        user=user, code=code, error="monitoring.report.org_not_found", message=f"单位不存在：{code}"
+    )
